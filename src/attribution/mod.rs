@@ -1,0 +1,66 @@
+//! Attribution: finding quotes (direct, indirect, mixed), their cues and the local mention of
+//! their source. Extractors report byte ranges of the normalised text; resolving the source
+//! mention to a canonical speaker is the job of [`crate::speakers`].
+
+pub mod rules;
+
+use crate::document::Document;
+use crate::span::NormRange;
+use crate::text::Analysis;
+use serde::{Deserialize, Serialize};
+
+/// How the content is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuoteKind {
+    /// Verbatim, inside quote marks.
+    Direct,
+    /// Reported speech without quote marks.
+    Indirect,
+    /// Reported speech that contains quoted fragments.
+    Mixed,
+}
+
+impl QuoteKind {
+    /// The contract's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuoteKind::Direct => "direct",
+            QuoteKind::Indirect => "indirect",
+            QuoteKind::Mixed => "mixed",
+        }
+    }
+}
+
+/// One attribution found in a document: what was said, how it was introduced, and by whom
+/// (as a local mention). All ranges are byte ranges of the normalised text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    /// The content: one range, or several when the quote is interrupted ("...," he said, "...").
+    /// Ranges are in text order and do not overlap.
+    pub content: Vec<NormRange>,
+    /// Direct, indirect or mixed.
+    pub kind: QuoteKind,
+    /// The cue ("said", "according to"), when there is one.
+    pub cue: Option<NormRange>,
+    /// The local source mention next to the cue ("he", "the Kremlin", "Sherman").
+    pub source: Option<NormRange>,
+    /// How sure the extractor is that this is a correct attribution (0..=1).
+    pub confidence: f32,
+}
+
+/// Something that finds attributions in analysed documents. Implementations must be usable from
+/// many threads; a learned extractor can batch across the documents of one call.
+pub trait Extractor: Send + Sync {
+    /// A short name with version, as written into records' provenance (`rules@0.1.0`).
+    fn id(&self) -> String;
+
+    /// Finds the attributions of one document, in text order.
+    fn extract(&self, doc: &Document, analysis: &Analysis) -> Vec<Attribution>;
+
+    /// Finds the attributions of several documents at once. The default runs them one by one;
+    /// extractors that batch model inference override it.
+    fn extract_batch(&self, docs: &[(&Document, &Analysis)]) -> Vec<Vec<Attribution>> {
+        docs.iter().map(|(d, a)| self.extract(d, a)).collect()
+    }
+}

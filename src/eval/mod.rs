@@ -1,0 +1,3 @@
+//! Evaluation against PolNeAR-style brat annotations.
+//!
+//! PLACEHOLDER: the evaluation work replaces this.

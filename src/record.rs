@@ -1,0 +1,214 @@
+//! Output records exactly as the contract defines them, and their construction from a document's
+//! annotations. This is the only place where normalised byte ranges become original code-point
+//! spans, so the offset guarantee (every span slices the original text to the record's text) is
+//! enforced here.
+
+use crate::attribution::{Attribution, QuoteKind};
+use crate::document::{Document, Meta};
+use crate::error::{DocError, DocErrorKind};
+use crate::span::{DocId, NormRange, Span};
+use crate::speakers::{Speaker, SpeakerKind};
+use crate::text::Analysis;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Separator between the slices of a quote that has several spans: `quote.text` is the slices of
+/// `quote.spans` joined with it.
+pub const SPAN_JOINER: &str = " ";
+
+/// One attribution, as one JSON line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The document's id.
+    pub doc_id: DocId,
+    /// `DOC:START-END`, from the first span's start and the last span's end.
+    pub quote_id: String,
+    /// What was said.
+    pub quote: Quote,
+    /// The cue, if any.
+    pub cue: Option<TextSpan>,
+    /// Who said it.
+    pub speaker: SpeakerRecord,
+    /// Stance toward each requested target (empty without `--targets`).
+    pub stance: Vec<Stance>,
+    /// Check-worthiness of the content, when a claim model ran.
+    pub claim: Option<Claim>,
+    /// Input fields passed through.
+    pub meta: Meta,
+    /// What produced this record.
+    pub provenance: Provenance,
+}
+
+/// The content of an attribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The original text of the spans, joined with [`SPAN_JOINER`].
+    pub text: String,
+    /// Code-point spans into the original text.
+    pub spans: Vec<Span>,
+    /// Direct, indirect or mixed.
+    pub kind: QuoteKind,
+}
+
+/// A piece of original text with its span.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextSpan {
+    /// Exactly the original text of `span`.
+    pub text: String,
+    /// Code-point span into the original text.
+    pub span: Span,
+}
+
+/// The speaker part of a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeakerRecord {
+    /// The local mention next to the cue.
+    pub mention: Option<TextSpan>,
+    /// Canonical in-document name.
+    pub name: Option<String>,
+    /// Person, organisation, group or unknown.
+    pub kind: SpeakerKind,
+    /// Role or title.
+    pub role: Option<String>,
+    /// `DOC#eN`: shared by all quotes of one speaker in a document.
+    pub entity: Option<String>,
+    /// Confidence of the attribution and resolution (0..=1).
+    pub confidence: f32,
+}
+
+/// Stance of the quote toward one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stance {
+    /// The target's name as given in the targets file.
+    pub target: String,
+    /// `favor`, `against` or `neutral`.
+    pub label: String,
+    /// Calibrated probability of `label`.
+    pub score: f32,
+}
+
+/// Check-worthiness of the content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// Whether the content is a check-worthy factual claim.
+    pub checkworthy: bool,
+    /// Probability of check-worthiness.
+    pub score: f32,
+}
+
+/// What produced a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Pipeline version.
+    pub pipeline: String,
+    /// Stage name to `name@version#sha256-prefix` (or `rules@version`).
+    pub models: BTreeMap<String, String>,
+}
+
+/// The error line written for a document that could not be processed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorLine {
+    /// The document's id.
+    pub doc_id: DocId,
+    /// What went wrong.
+    pub error: ErrorBody,
+}
+
+/// The body of an error line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable kind (`invalid_utf8`, `invalid_json`, ...).
+    pub kind: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl From<&DocError> for ErrorLine {
+    fn from(e: &DocError) -> Self {
+        ErrorLine {
+            doc_id: e.doc_id.clone(),
+            error: ErrorBody {
+                kind: e.kind.as_str().to_string(),
+                message: e.message.clone(),
+            },
+        }
+    }
+}
+
+/// Maps a normalised range to an original span and its exact text.
+fn text_span(analysis: &Analysis, range: &NormRange) -> Result<TextSpan, String> {
+    let span = analysis
+        .norm
+        .to_span(range.clone())
+        .ok_or_else(|| format!("range {range:?} does not map to the original text"))?;
+    Ok(TextSpan {
+        text: analysis.norm.slice_original(span).to_string(),
+        span,
+    })
+}
+
+/// Builds the records of one document from its attributions and resolved speakers (same order).
+/// Fails only if an extractor reported a range that does not map back to the original, which is
+/// a bug: the document then gets an error line instead of records with wrong offsets.
+pub fn build_records(
+    doc: &Document,
+    analysis: &Analysis,
+    attributions: &[Attribution],
+    speakers: &[Speaker],
+    provenance: &Provenance,
+) -> Result<Vec<Record>, DocError> {
+    let fail = |m: String| DocError::new(doc.id.0.clone(), DocErrorKind::Processing, m);
+    let mut out = Vec::with_capacity(attributions.len());
+    for (a, s) in attributions.iter().zip(speakers) {
+        let parts = a
+            .content
+            .iter()
+            .map(|r| text_span(analysis, r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
+        let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+            continue;
+        };
+        let quote_id = format!("{}:{}-{}", doc.id, first.span.start, last.span.end);
+        let text = parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join(SPAN_JOINER);
+        let cue = a
+            .cue
+            .as_ref()
+            .map(|r| text_span(analysis, r))
+            .transpose()
+            .map_err(fail)?;
+        let mention = s
+            .mention
+            .as_ref()
+            .map(|r| text_span(analysis, r))
+            .transpose()
+            .map_err(fail)?;
+        out.push(Record {
+            doc_id: doc.id.clone(),
+            quote_id,
+            quote: Quote {
+                text,
+                spans: parts.iter().map(|p| p.span).collect(),
+                kind: a.kind,
+            },
+            cue,
+            speaker: SpeakerRecord {
+                mention,
+                name: s.name.clone(),
+                kind: s.kind,
+                role: s.role.clone(),
+                entity: s.entity.map(|e| format!("{}#e{}", doc.id, e.0)),
+                confidence: s.confidence,
+            },
+            stance: Vec::new(),
+            claim: None,
+            meta: doc.meta.clone(),
+            provenance: provenance.clone(),
+        });
+    }
+    Ok(out)
+}
