@@ -34,13 +34,39 @@ impl NormText {
     }
 
     /// Maps a byte range of the normalised text to a byte range of the original.
+    ///
+    /// Returns `None` when the range is reversed, out of bounds, or not on char boundaries. An
+    /// empty range maps to the empty range at the start of the original character at that
+    /// position (or at the end of the last one, for the end of the text).
     pub fn to_original_bytes(&self, range: NormRange) -> Option<std::ops::Range<usize>> {
-        if range.start == range.end {
-            let r = self
-                .normalized
-                .convert_offsets(NsRange::Normalized(range.start..range.start))?;
-            return Some(r.start..r.start);
+        let text = self.as_str();
+        if range.start > range.end
+            || range.end > text.len()
+            || !text.is_char_boundary(range.start)
+            || !text.is_char_boundary(range.end)
+        {
+            return None;
         }
+        if range.start == range.end {
+            let pos = range.start;
+            return match text[pos..].chars().next() {
+                Some(c) => {
+                    let r = self.convert(pos..pos + c.len_utf8())?;
+                    Some(r.start..r.start)
+                }
+                None => match text.chars().next_back() {
+                    Some(c) => {
+                        let r = self.convert(pos - c.len_utf8()..pos)?;
+                        Some(r.end..r.end)
+                    }
+                    None => Some(0..0),
+                },
+            };
+        }
+        self.convert(range)
+    }
+
+    fn convert(&self, range: NormRange) -> Option<std::ops::Range<usize>> {
         self.normalized.convert_offsets(NsRange::Normalized(range))
     }
 
