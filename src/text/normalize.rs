@@ -270,8 +270,9 @@ impl<'a> Planner<'a> {
 
     /// The current original code point is removed.
     fn remove(&mut self) {
-        // Inserts are always followed by a `put` (see `paragraph_break`), so the last op is
-        // never an insert here and its count can carry the removal.
+        // An insert (see `paragraph_break`) is always followed by a `put`: a removal carried
+        // by an insert's count would turn it into a replacement.
+        debug_assert!(self.ops.last().is_none_or(|op| op.1 <= 0));
         match self.ops.last_mut() {
             Some(op) => op.1 -= 1,
             None => self.initial_removed += 1,
@@ -377,8 +378,10 @@ impl<'a> Planner<'a> {
             self.put('\n');
             (start + 2..end).for_each(|_| self.remove());
         } else {
-            self.insert('\n');
+            // The added break aligns with the one it doubles, so any range starting on it
+            // maps to whitespace of the original.
             self.put('\n');
+            self.insert('\n');
         }
     }
 
