@@ -193,7 +193,7 @@ mod tests {
         fn extract(&self, doc: &Document, analysis: &Analysis) -> Vec<Attribution> {
             assert!(!doc.text.contains("BOOM"), "fragile extractor hit BOOM");
             vec![Attribution {
-                content: vec![0..analysis.text().len()],
+                content: std::iter::once(0..analysis.text().len()).collect(),
                 kind: QuoteKind::Direct,
                 cue: None,
                 source: None,
