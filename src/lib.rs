@@ -13,10 +13,12 @@ pub mod encoder;
 pub mod error;
 pub mod eval;
 pub mod pipeline;
+pub mod progress;
 pub mod reader;
 pub mod record;
 pub mod span;
 pub mod speakers;
+pub mod summary;
 pub mod text;
 pub mod writer;
 

@@ -1,11 +1,16 @@
 //! The `newsquotes` command line.
-//!
-//! PLACEHOLDER wiring: the reading/CLI work fills in `extract`; the evaluation work provides
-//! `eval::EvalArgs` and `eval::run`.
 
-use anyhow::Result;
-use clap::{Parser, Subcommand};
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use newsquotes::attribution::rules::RulesExtractor;
+use newsquotes::attribution::Extractor;
+use newsquotes::pipeline::{BatchOptions, Pipeline};
+use newsquotes::progress::{Progress, ProgressMode};
+use newsquotes::reader::{self, ReadOptions};
+use newsquotes::summary::Summary;
+use newsquotes::writer::{Destination, Format, OutputWriter};
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// Turns news corpora into datasets of who said what, and where they stand.
 #[derive(Parser, Debug)]
@@ -19,24 +24,119 @@ struct Cli {
 enum Command {
     /// Extract quote records from articles.
     Extract(ExtractArgs),
+    // The `eval` subcommand is added here by the evaluation work.
+}
+
+/// Which attribution extractor runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+enum ExtractorKind {
+    /// The rule-based baseline (quote marks, cue lexicon, speaker patterns).
+    #[default]
+    Rules,
 }
 
 #[derive(clap::Args, Debug)]
 struct ExtractArgs {
-    /// Files or directories (.txt, .jsonl, .jsonl.gz), or `-` for JSONL on stdin.
+    /// Files or directories (.txt, .jsonl, .jsonl.gz; directories are walked recursively), or
+    /// `-` for JSONL on stdin.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Output file (default: stdout).
+    /// Output file, written atomically when the run completes (default: stdout, streamed).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Output format. CSV cells starting with = + - @ are prefixed with ' against spreadsheet
+    /// formula injection.
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    format: Format,
+    /// TOML file of stance targets.
+    #[arg(long)]
+    targets: Option<PathBuf>,
+    /// Folder of trained models.
+    #[arg(long)]
+    models: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Attribution extractor.
+    #[arg(long, value_enum, default_value_t = ExtractorKind::Rules)]
+    extractor: ExtractorKind,
+    /// Documents larger than this many bytes get a `too_large` error line.
+    #[arg(long, default_value_t = reader::DEFAULT_MAX_DOC_BYTES)]
+    max_doc_bytes: u64,
+    /// Progress display on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    progress: ProgressMode,
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Extract(_args) => Ok(()),
+        Command::Extract(args) => extract(args),
     }
+}
+
+/// Runs `extract`. Errors returned here are run-level (bad options, unusable output path): a bad
+/// document never gets this far, it becomes an error line.
+fn extract(args: ExtractArgs) -> Result<()> {
+    let started = Instant::now();
+    if args.targets.is_some() {
+        bail!("--targets: stance classification is not available yet in this version");
+    }
+    if let Some(models) = &args.models {
+        if !models.is_dir() {
+            bail!("--models {}: not a directory", models.display());
+        }
+    }
+    if args.max_doc_bytes == 0 {
+        bail!("--max-doc-bytes must be at least 1");
+    }
+    let threads = match args.threads {
+        Some(0) => bail!("--threads must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("newsquotes-worker-{i}"))
+        .build()
+        .context("cannot start worker threads")?;
+    let extractor: Box<dyn Extractor> = match args.extractor {
+        ExtractorKind::Rules => Box::new(RulesExtractor::new()),
+    };
+    let pipeline = Pipeline::new(extractor);
+
+    let dest = match &args.output {
+        Some(path) => Destination::file(path)?,
+        None => Destination::stdout(),
+    };
+    let mut writer = OutputWriter::new(args.format, dest)?;
+
+    let sources = reader::discover(&args.inputs);
+    if sources.ignored > 0 {
+        eprintln!(
+            "newsquotes: ignored {} file(s) in input directories that are not .txt, .jsonl or .jsonl.gz",
+            sources.ignored
+        );
+    }
+    let progress = Progress::new(args.progress, sources.known_document_count());
+    let docs = reader::documents(
+        sources.sources,
+        ReadOptions {
+            max_doc_bytes: args.max_doc_bytes,
+        },
+    );
+
+    let mut summary = Summary::default();
+    pipeline
+        .run(docs, &pool, BatchOptions::for_threads(threads), |outcome| {
+            summary.add(&outcome);
+            progress.document_done(summary.error_count());
+            writer.write(&outcome)
+        })
+        .context("cannot write the output")?;
+    progress.finish();
+    writer.finish().context("cannot complete the output")?;
+    summary.elapsed = started.elapsed();
+    eprintln!("{summary}");
+    Ok(())
 }

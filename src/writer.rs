@@ -1,3 +1,420 @@
-//! Output writers (JSONL, CSV) with atomic completion.
+//! Output writers (JSONL, CSV) and the atomic output file.
 //!
-//! PLACEHOLDER: the writing work replaces this.
+//! A document's outcome is written as its records (one line or row each) or as one error line.
+//! Output to a file goes to a temporary file in the same directory that is renamed into place
+//! only when the run completes, so a killed or failed run never leaves a file that looks
+//! complete. Output to stdout is flushed after every document so that pipelines stream.
+//!
+//! CSV is flattened to one row per record (columns in [`CSV_COLUMNS`]); a document that failed
+//! is one row with only `doc_id`, `error_kind` and `error_message`. To keep spreadsheets from
+//! running cell content as formulas, every cell that starts with `=`, `+`, `-`, `@`, a tab or a
+//! carriage return is prefixed with a `'` (the usual CSV-injection guard): quote text that begins
+//! with a dash, say, reads `'- ...` in the CSV; the JSONL output is never altered.
+
+use crate::error::{Error, Result};
+use crate::pipeline::DocOutcome;
+use crate::record::{ErrorLine, Record};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Output formats of `extract`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object per line (the contract's records and error lines).
+    #[default]
+    Jsonl,
+    /// Flattened records, one row each.
+    Csv,
+    /// Columnar output (not supported yet).
+    Parquet,
+}
+
+/// The CSV header, in order.
+pub const CSV_COLUMNS: [&str; 23] = [
+    "doc_id",
+    "quote_id",
+    "quote_text",
+    "quote_kind",
+    "quote_spans",
+    "cue_text",
+    "cue_start",
+    "cue_end",
+    "speaker_mention",
+    "speaker_mention_start",
+    "speaker_mention_end",
+    "speaker_name",
+    "speaker_kind",
+    "speaker_role",
+    "speaker_entity",
+    "speaker_confidence",
+    "stance",
+    "claim_checkworthy",
+    "claim_score",
+    "meta",
+    "provenance",
+    "error_kind",
+    "error_message",
+];
+
+/// Where the output bytes go.
+pub enum Destination {
+    /// Standard output, flushed after each document.
+    Stdout(BufWriter<io::Stdout>),
+    /// A temporary file renamed to `target` by [`Destination::commit`].
+    File {
+        /// The temporary file (deleted if never committed).
+        temp: BufWriter<tempfile::NamedTempFile>,
+        /// The final path.
+        target: PathBuf,
+    },
+}
+
+impl Destination {
+    /// Standard output.
+    pub fn stdout() -> Self {
+        Destination::Stdout(BufWriter::with_capacity(1 << 16, io::stdout()))
+    }
+
+    /// A file written atomically. Fails at once when the directory is not writable, so a bad
+    /// output path stops the run before any work is done.
+    pub fn file(target: &Path) -> Result<Self> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.is_empty() || target.is_dir() {
+            return Err(Error::Invalid(format!(
+                "{}: output path must be a file",
+                target.display()
+            )));
+        }
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempfile_in(dir)
+            .map_err(|source| Error::Path {
+                path: target.to_path_buf(),
+                source,
+            })?;
+        Ok(Destination::File {
+            temp: BufWriter::with_capacity(1 << 20, temp),
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Flushes and, for a file, renames the temporary file into place.
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Destination::Stdout(mut w) => Ok(w.flush()?),
+            Destination::File { temp, target } => {
+                let temp = temp.into_inner().map_err(|e| e.into_error())?;
+                temp.as_file().sync_all()?;
+                // Temporary files are created private (0600); output is an ordinary file.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    temp.as_file()
+                        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+                }
+                temp.persist(&target).map_err(|e| Error::Path {
+                    path: target,
+                    source: e.error,
+                })?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Called after each document: stdout is flushed so that consumers see whole documents as
+    /// soon as they are done; files stay buffered.
+    fn document_end(&mut self) -> io::Result<()> {
+        match self {
+            Destination::Stdout(w) => w.flush(),
+            Destination::File { .. } => Ok(()),
+        }
+    }
+}
+
+impl Write for Destination {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Destination::Stdout(w) => w.write(buf),
+            Destination::File { temp, .. } => temp.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Destination::Stdout(w) => w.flush(),
+            Destination::File { temp, .. } => temp.flush(),
+        }
+    }
+}
+
+/// Writes document outcomes in one format.
+pub enum OutputWriter {
+    /// JSONL.
+    Jsonl(Destination),
+    /// CSV (header written on creation).
+    Csv(Destination),
+}
+
+/// Formats rows into CSV bytes (quoting, escaping) with the injection guard applied to every
+/// cell.
+fn csv_bytes<'a>(rows: impl IntoIterator<Item = &'a [String]>) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    {
+        let mut w = csv::WriterBuilder::new().from_writer(&mut buf);
+        for row in rows {
+            for cell in row {
+                w.write_field(guard_cell(cell).as_bytes())?;
+            }
+            w.write_record(None::<&[u8]>)?;
+        }
+        w.flush()?;
+    }
+    Ok(buf)
+}
+
+impl OutputWriter {
+    /// Creates a writer; CSV writes its header at once. Parquet is refused with a clear error.
+    pub fn new(format: Format, mut dest: Destination) -> Result<Self> {
+        match format {
+            Format::Jsonl => Ok(OutputWriter::Jsonl(dest)),
+            Format::Csv => {
+                let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
+                dest.write_all(&csv_bytes([header.as_slice()])?)?;
+                Ok(OutputWriter::Csv(dest))
+            }
+            Format::Parquet => Err(Error::Invalid(
+                "--format parquet is not yet supported; use jsonl or csv".to_string(),
+            )),
+        }
+    }
+
+    /// Writes one document's records, or its error line.
+    pub fn write(&mut self, outcome: &DocOutcome) -> Result<()> {
+        match self {
+            OutputWriter::Jsonl(dest) => {
+                match &outcome.result {
+                    Ok(records) => {
+                        for r in records {
+                            serde_json::to_writer(&mut *dest, r)?;
+                            dest.write_all(b"\n")?;
+                        }
+                    }
+                    Err(e) => {
+                        serde_json::to_writer(&mut *dest, &ErrorLine::from(e))?;
+                        dest.write_all(b"\n")?;
+                    }
+                }
+                dest.document_end()?;
+            }
+            OutputWriter::Csv(dest) => {
+                let rows = match &outcome.result {
+                    Ok(records) => records.iter().map(csv_row).collect::<Result<Vec<_>>>()?,
+                    Err(e) => {
+                        let mut row = vec![String::new(); CSV_COLUMNS.len()];
+                        row[0] = e.doc_id.0.clone();
+                        row[CSV_COLUMNS.len() - 2] = e.kind.as_str().to_string();
+                        row[CSV_COLUMNS.len() - 1] = e.message.clone();
+                        vec![row]
+                    }
+                };
+                dest.write_all(&csv_bytes(rows.iter().map(Vec::as_slice))?)?;
+                dest.document_end()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finishes the output: flushes and moves a file output into place.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest) => dest.commit(),
+        }
+    }
+}
+
+fn opt_num<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The CSV cells of one record, in [`CSV_COLUMNS`] order, before the injection guard.
+pub fn csv_row(r: &Record) -> Result<Vec<String>> {
+    let spans = r
+        .quote
+        .spans
+        .iter()
+        .map(|s| format!("{}-{}", s.start, s.end))
+        .collect::<Vec<_>>()
+        .join(";");
+    let mention = r.speaker.mention.as_ref();
+    Ok(vec![
+        r.doc_id.0.clone(),
+        r.quote_id.clone(),
+        r.quote.text.clone(),
+        r.quote.kind.as_str().to_string(),
+        spans,
+        r.cue.as_ref().map(|c| c.text.clone()).unwrap_or_default(),
+        opt_num(r.cue.as_ref().map(|c| c.span.start)),
+        opt_num(r.cue.as_ref().map(|c| c.span.end)),
+        mention.map(|m| m.text.clone()).unwrap_or_default(),
+        opt_num(mention.map(|m| m.span.start)),
+        opt_num(mention.map(|m| m.span.end)),
+        r.speaker.name.clone().unwrap_or_default(),
+        serde_json::to_value(r.speaker.kind)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        r.speaker.role.clone().unwrap_or_default(),
+        r.speaker.entity.clone().unwrap_or_default(),
+        r.speaker.confidence.to_string(),
+        serde_json::to_string(&r.stance)?,
+        opt_num(r.claim.as_ref().map(|c| c.checkworthy)),
+        opt_num(r.claim.as_ref().map(|c| c.score)),
+        serde_json::to_string(&r.meta)?,
+        serde_json::to_string(&r.provenance)?,
+        String::new(),
+        String::new(),
+    ])
+}
+
+/// Prefixes a cell that a spreadsheet would run as a formula with `'`.
+pub fn guard_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::QuoteKind;
+    use crate::error::{DocError, DocErrorKind};
+    use crate::record::{Provenance, Quote, SpeakerRecord, TextSpan};
+    use crate::span::{DocId, Span};
+    use crate::speakers::SpeakerKind;
+
+    fn record(text: &str) -> Record {
+        let mut meta = crate::document::Meta::new();
+        meta.insert("title".into(), "T, \"q\"".into());
+        Record {
+            doc_id: DocId("d1".into()),
+            quote_id: "d1:10-20".into(),
+            quote: Quote {
+                text: text.into(),
+                spans: vec![Span::new(10, 14), Span::new(16, 20)],
+                kind: QuoteKind::Mixed,
+            },
+            cue: Some(TextSpan {
+                text: "said".into(),
+                span: Span::new(5, 9),
+            }),
+            speaker: SpeakerRecord {
+                mention: None,
+                name: Some("Ana Ruiz".into()),
+                kind: SpeakerKind::Person,
+                role: None,
+                entity: Some("d1#e1".into()),
+                confidence: 0.5,
+            },
+            stance: Vec::new(),
+            claim: None,
+            meta,
+            provenance: Provenance {
+                pipeline: "0.1.0".into(),
+                models: Default::default(),
+            },
+        }
+    }
+
+    fn write_all(format: Format, outcomes: &[DocOutcome]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let mut w = OutputWriter::new(format, Destination::file(&path).unwrap()).unwrap();
+        for o in outcomes {
+            w.write(o).unwrap();
+        }
+        assert!(!path.exists(), "output appeared before the run completed");
+        w.finish().unwrap();
+        std::fs::read_to_string(&path).unwrap()
+    }
+
+    fn outcomes() -> Vec<DocOutcome> {
+        vec![
+            DocOutcome {
+                doc_id: DocId("d1".into()),
+                result: Ok(vec![record("=SUM(A1) and"), record("plain")]),
+                words: 3,
+            },
+            DocOutcome {
+                doc_id: DocId("d2".into()),
+                result: Err(DocError::new("d2", DocErrorKind::Empty, "empty")),
+                words: 0,
+            },
+        ]
+    }
+
+    #[test]
+    fn jsonl_round_trips_records_and_error_lines() {
+        let out = write_all(Format::Jsonl, &outcomes());
+        let lines: Vec<_> = out.lines().collect();
+        assert_eq!(lines.len(), 3);
+        let r: Record = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(r, record("=SUM(A1) and"));
+        let e: ErrorLine = serde_json::from_str(lines[2]).unwrap();
+        assert_eq!(
+            (e.doc_id.0.as_str(), e.error.kind.as_str()),
+            ("d2", "empty")
+        );
+    }
+
+    #[test]
+    fn csv_has_header_guarded_cells_and_error_rows() {
+        let out = write_all(Format::Csv, &outcomes());
+        let mut rd = csv::Reader::from_reader(out.as_bytes());
+        assert_eq!(
+            rd.headers().unwrap().iter().collect::<Vec<_>>(),
+            CSV_COLUMNS
+        );
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(&rows[0][2], "'=SUM(A1) and");
+        assert_eq!(&rows[0][4], "10-14;16-20");
+        assert_eq!(&rows[0][3], "mixed");
+        assert_eq!(&rows[0][12], "person");
+        assert_eq!(&rows[0][19], r#"{"title":"T, \"q\""}"#);
+        assert_eq!(&rows[1][2], "plain");
+        assert_eq!(
+            (&rows[2][0], &rows[2][1], &rows[2][21]),
+            ("d2", "", "empty")
+        );
+    }
+
+    #[test]
+    fn guard_only_touches_formula_starts() {
+        assert_eq!(guard_cell("-1"), "'-1");
+        assert_eq!(guard_cell("@x"), "'@x");
+        assert_eq!(guard_cell("a=b"), "a=b");
+        assert_eq!(guard_cell(""), "");
+    }
+
+    #[test]
+    fn unwritable_output_directory_fails_up_front() {
+        assert!(Destination::file(Path::new("/nonexistent-dir/x/out.jsonl")).is_err());
+    }
+
+    #[test]
+    fn parquet_is_refused_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = Destination::file(&dir.path().join("o")).unwrap();
+        let err = OutputWriter::new(Format::Parquet, dest).err().unwrap();
+        assert!(err.to_string().contains("not yet supported"));
+    }
+}

@@ -1,0 +1,295 @@
+//! JSONL input: one article per line, `{"id": ..., "text": ..., other fields...}`.
+
+use super::{check_text, invalid_utf8, too_large, DocResult, ReadOptions};
+use crate::document::{Document, Meta};
+use crate::error::{DocError, DocErrorKind};
+use serde_json::Value;
+use std::io::{BufRead, Read};
+
+/// Extra room a JSONL line may take beyond twice the text limit, for the id and metadata fields.
+const LINE_SLACK: u64 = 1 << 20;
+
+/// Streams the documents of a JSONL source, one line at a time.
+///
+/// Lines longer than the line limit (twice `max_doc_bytes`, since JSON escapes can double the
+/// text, plus room for metadata) are skipped without being held in memory and reported as
+/// `too_large` under the id `NAME:LINE`; so are lines that are not JSON objects (`invalid_json`)
+/// or not UTF-8 (`invalid_utf8`). A missing `id` also falls back to `NAME:LINE`. Blank lines are
+/// skipped silently. A read error (a truncated gzip stream, say) is reported once and ends the
+/// source.
+pub struct JsonlReader<R> {
+    input: R,
+    name: String,
+    opts: ReadOptions,
+    line_limit: u64,
+    /// 1-based number of the line last read.
+    line_no: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    /// Wraps a buffered reader; `name` is the file path (or `stdin`) used in fallback ids.
+    pub fn new(input: R, name: String, opts: ReadOptions) -> Self {
+        JsonlReader {
+            input,
+            name,
+            opts,
+            line_limit: opts
+                .max_doc_bytes
+                .saturating_mul(2)
+                .saturating_add(LINE_SLACK),
+            line_no: 0,
+            buf: Vec::new(),
+            done: false,
+        }
+    }
+
+    fn line_id(&self) -> String {
+        format!("{}:{}", self.name, self.line_no)
+    }
+
+    /// Reads the next line into `self.buf`. Returns `Ok(None)` at the end of input, and
+    /// `Ok(Some(n))` with `n` the line's full length when the line was too long to keep (the
+    /// buffer then holds nothing useful).
+    fn next_line(&mut self) -> std::io::Result<Option<Option<u64>>> {
+        self.buf.clear();
+        let n = (&mut self.input)
+            .take(self.line_limit + 1)
+            .read_until(b'\n', &mut self.buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        if n as u64 > self.line_limit && self.buf.last() != Some(&b'\n') {
+            // Drop the rest of the line without storing it.
+            let rest = self.input.skip_until(b'\n')?;
+            self.buf.clear();
+            self.buf.shrink_to(LINE_SLACK as usize);
+            return Ok(Some(Some(n as u64 + rest as u64)));
+        }
+        Ok(Some(None))
+    }
+
+    fn parse_line(&self) -> Option<DocResult> {
+        let line_id = self.line_id();
+        let line = match std::str::from_utf8(&self.buf) {
+            Ok(l) => l,
+            Err(e) => return Some(Err(invalid_utf8(&line_id, &e))),
+        };
+        let line = line.trim();
+        if line.is_empty() {
+            return None;
+        }
+        let object = match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(o)) => o,
+            Ok(_) => {
+                return Some(Err(DocError::new(
+                    line_id,
+                    DocErrorKind::InvalidJson,
+                    "line is not a JSON object",
+                )))
+            }
+            Err(e) => {
+                return Some(Err(DocError::new(
+                    line_id,
+                    DocErrorKind::InvalidJson,
+                    format!("invalid JSON: {e}"),
+                )))
+            }
+        };
+        Some(document_from_object(object, line_id, self.opts))
+    }
+}
+
+/// Turns one parsed JSONL object into a document: `id` (a string, or a number converted to its
+/// decimal string) and `text` (a string) are required; every other field goes to `meta` in
+/// input order.
+fn document_from_object(object: Meta, line_id: String, opts: ReadOptions) -> DocResult {
+    let mut id = None;
+    let mut text = None;
+    let mut meta = Meta::new();
+    // Rebuilding the map (rather than removing keys) keeps the remaining fields in input order.
+    for (key, value) in object {
+        match key.as_str() {
+            "id" => id = Some(value),
+            "text" => text = Some(value),
+            _ => {
+                meta.insert(key, value);
+            }
+        }
+    }
+    let id = match id {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            return Err(DocError::new(
+                line_id,
+                DocErrorKind::MissingField,
+                "`id` must be a non-empty string or a number",
+            ))
+        }
+        None => {
+            return Err(DocError::new(
+                line_id,
+                DocErrorKind::MissingField,
+                "missing `id` field",
+            ))
+        }
+    };
+    let text = match text {
+        Some(Value::String(s)) => s,
+        Some(_) => {
+            return Err(DocError::new(
+                id,
+                DocErrorKind::MissingField,
+                "`text` must be a string",
+            ))
+        }
+        None => {
+            return Err(DocError::new(
+                id,
+                DocErrorKind::MissingField,
+                "missing `text` field",
+            ))
+        }
+    };
+    check_text(&id, &text, opts)?;
+    Ok(Document {
+        id: crate::span::DocId(id),
+        text,
+        meta,
+    })
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = DocResult;
+
+    fn next(&mut self) -> Option<DocResult> {
+        while !self.done {
+            match self.next_line() {
+                Ok(None) => self.done = true,
+                Ok(Some(Some(len))) => {
+                    return Some(Err(too_large(&self.line_id(), len, self.opts)))
+                }
+                Ok(Some(None)) => {
+                    if let Some(item) = self.parse_line() {
+                        return Some(item);
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(DocError::new(
+                        format!("{}:{}", self.name, self.line_no + 1),
+                        DocErrorKind::Io,
+                        format!("read error, rest of the input skipped: {e}"),
+                    )));
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(input: &[u8], opts: ReadOptions) -> Vec<DocResult> {
+        JsonlReader::new(input, "in.jsonl".to_string(), opts).collect()
+    }
+
+    fn kind(r: &DocResult) -> Option<DocErrorKind> {
+        r.as_ref().err().map(|e| e.kind)
+    }
+
+    #[test]
+    fn passes_other_fields_through_in_order() {
+        let input = br#"{"title": "T", "id": "d1", "z": 1, "text": "Hello.", "a": [true]}"#;
+        let docs = read(input, ReadOptions::default());
+        let doc = docs[0].as_ref().unwrap();
+        assert_eq!(doc.id.0, "d1");
+        assert_eq!(doc.text, "Hello.");
+        let keys: Vec<_> = doc.meta.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["title", "z", "a"]);
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_and_reading_goes_on() {
+        let input = b"{\"id\": \"a\", \"text\": \"ok\"}\n\
+            \n   \n\
+            {broken\n\
+            [1, 2]\n\
+            {\"text\": \"no id\"}\n\
+            {\"id\": \"b\"}\n\
+            {\"id\": 42, \"text\": \"numeric id\"}\n\
+            {\"id\": \"c\", \"text\": \"bad \xff byte\"}\n\
+            {\"id\": \"d\", \"text\": \"  \"}\n\
+            {\"id\": \"e\", \"text\": 7}\n\
+            {\"id\": \"f\", \"text\": \"last, no newline\"}";
+        let docs = read(input, ReadOptions::default());
+        let ids: Vec<String> = docs
+            .iter()
+            .map(|d| match d {
+                Ok(d) => d.id.0.clone(),
+                Err(e) => e.doc_id.0.clone(),
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "a",
+                "in.jsonl:4",
+                "in.jsonl:5",
+                "in.jsonl:6",
+                "b",
+                "42",
+                "in.jsonl:9",
+                "d",
+                "e",
+                "f"
+            ]
+        );
+        let kinds: Vec<_> = docs.iter().map(kind).collect();
+        use DocErrorKind::*;
+        assert_eq!(
+            kinds,
+            [
+                None,
+                Some(InvalidJson),
+                Some(InvalidJson),
+                Some(MissingField),
+                Some(MissingField),
+                None,
+                Some(InvalidUtf8),
+                Some(Empty),
+                Some(MissingField),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn overlong_lines_are_skipped_without_losing_the_next_line() {
+        let opts = ReadOptions { max_doc_bytes: 4 };
+        let long = format!(
+            "{{\"id\": \"big\", \"text\": \"{}\"}}\n{{\"id\": \"small\", \"text\": \"ok\"}}\n",
+            "x".repeat(3 << 20)
+        );
+        let docs = read(long.as_bytes(), opts);
+        assert_eq!(docs.len(), 2);
+        let e = docs[0].as_ref().unwrap_err();
+        assert_eq!(
+            (e.kind, e.doc_id.0.as_str()),
+            (DocErrorKind::TooLarge, "in.jsonl:1")
+        );
+        assert_eq!(docs[1].as_ref().unwrap().id.0, "small");
+        // Within the line limit but over the text limit: rejected under its own id.
+        let docs = read(br#"{"id": "mid", "text": "12345"}"#, opts);
+        let e = docs[0].as_ref().unwrap_err();
+        assert_eq!(
+            (e.kind, e.doc_id.0.as_str()),
+            (DocErrorKind::TooLarge, "mid")
+        );
+    }
+}

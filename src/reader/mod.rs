@@ -1,0 +1,312 @@
+//! Corpus reading: `.txt` files, `.jsonl` / `.jsonl.gz` files, directories of them, and JSONL on
+//! stdin, as one lazy stream of [`DocResult`]s in a stable order.
+//!
+//! The stream never holds more than the document it is yielding, so a corpus of any size reads
+//! in bounded memory. Every problem with one document (bad bytes, broken JSON, a missing field, a
+//! file that cannot be opened, a document over the size limit) becomes a [`DocError`] for that
+//! document and reading goes on with the next one.
+
+mod jsonl;
+mod txt;
+
+pub use jsonl::JsonlReader;
+pub use txt::read_txt;
+
+use crate::document::Document;
+use crate::error::{DocError, DocErrorKind};
+use std::fs::File;
+use std::io::{self, BufReader};
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// One item of the input stream: a document, or the reason a document could not be read.
+pub type DocResult = Result<Document, DocError>;
+
+/// The default `--max-doc-bytes`: larger documents get a `too_large` error line.
+pub const DEFAULT_MAX_DOC_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Buffer size for file and stdin readers: large enough that JSONL parsing is not syscall-bound.
+const READ_BUFFER: usize = 1 << 20;
+
+/// Options that apply to every input.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// Documents whose text is longer than this many bytes (UTF-8) are rejected as `too_large`.
+    pub max_doc_bytes: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
+        }
+    }
+}
+
+/// How one input source is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// One article per file; the id is the file stem.
+    Txt,
+    /// One JSON object per line.
+    Jsonl,
+    /// Gzip-compressed JSONL.
+    JsonlGz,
+    /// JSONL on standard input (`-`).
+    Stdin,
+    /// A path that cannot be read as input (unsupported type, missing, or a walk error); it
+    /// yields one error line so that nothing the user named disappears silently.
+    Unreadable,
+}
+
+/// One input source, in the order it will be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The file path (`-` for stdin).
+    pub path: PathBuf,
+    /// How to read it.
+    pub kind: SourceKind,
+    /// Why the source cannot be read (only for [`SourceKind::Unreadable`]).
+    pub problem: Option<String>,
+}
+
+/// The sources found for a list of inputs.
+#[derive(Debug, Default)]
+pub struct Sources {
+    /// Sources to read, in order: inputs in the order given, directories walked in path order.
+    pub sources: Vec<Source>,
+    /// Files inside directories that were skipped because their type is not an input type.
+    pub ignored: usize,
+}
+
+impl Sources {
+    /// The number of documents when it is known without reading (only `.txt` sources), else `None`.
+    pub fn known_document_count(&self) -> Option<u64> {
+        self.sources
+            .iter()
+            .all(|s| matches!(s.kind, SourceKind::Txt | SourceKind::Unreadable))
+            .then_some(self.sources.len() as u64)
+    }
+}
+
+/// The input type of a file name, if it is one.
+fn kind_of(path: &Path) -> Option<SourceKind> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name.ends_with(".jsonl.gz") {
+        Some(SourceKind::JsonlGz)
+    } else if name.ends_with(".jsonl") {
+        Some(SourceKind::Jsonl)
+    } else if name.ends_with(".txt") {
+        Some(SourceKind::Txt)
+    } else {
+        None
+    }
+}
+
+fn unreadable(path: PathBuf, problem: String) -> Source {
+    Source {
+        path,
+        kind: SourceKind::Unreadable,
+        problem: Some(problem),
+    }
+}
+
+/// Expands the command line's inputs into sources. Directories are walked recursively in path
+/// order (so runs are reproducible); files in them with other extensions are counted in
+/// [`Sources::ignored`]. A file named explicitly is read whatever happens: if it is missing or of
+/// an unsupported type, it becomes an [`SourceKind::Unreadable`] source that yields an error line.
+pub fn discover(inputs: &[PathBuf]) -> Sources {
+    let mut out = Sources::default();
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            out.sources.push(Source {
+                path: input.clone(),
+                kind: SourceKind::Stdin,
+                problem: None,
+            });
+            continue;
+        }
+        match std::fs::metadata(input) {
+            Err(e) => out
+                .sources
+                .push(unreadable(input.clone(), format!("cannot open: {e}"))),
+            Ok(m) if m.is_dir() => walk_dir(input, &mut out),
+            Ok(_) => match kind_of(input) {
+                Some(kind) => out.sources.push(Source {
+                    path: input.clone(),
+                    kind,
+                    problem: None,
+                }),
+                None => out.sources.push(unreadable(
+                    input.clone(),
+                    "unsupported input type (expected .txt, .jsonl or .jsonl.gz)".to_string(),
+                )),
+            },
+        }
+    }
+    out
+}
+
+fn walk_dir(dir: &Path, out: &mut Sources) {
+    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        match entry {
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                out.sources.push(unreadable(
+                    path,
+                    format!("cannot read directory entry: {e}"),
+                ));
+            }
+            Ok(entry) if entry.file_type().is_file() => match kind_of(entry.path()) {
+                Some(kind) => out.sources.push(Source {
+                    path: entry.into_path(),
+                    kind,
+                    problem: None,
+                }),
+                None => out.ignored += 1,
+            },
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The documents of one source, lazily.
+fn read_source(source: Source, opts: ReadOptions) -> Box<dyn Iterator<Item = DocResult> + Send> {
+    let name = source.path.display().to_string();
+    let open_error =
+        |e: io::Error| DocError::new(name.clone(), DocErrorKind::Io, format!("cannot open: {e}"));
+    match source.kind {
+        SourceKind::Txt => Box::new(std::iter::once(read_txt(&source.path, opts))),
+        SourceKind::Jsonl => match File::open(&source.path) {
+            Ok(f) => Box::new(JsonlReader::new(
+                BufReader::with_capacity(READ_BUFFER, f),
+                name,
+                opts,
+            )),
+            Err(e) => Box::new(std::iter::once(Err(open_error(e)))),
+        },
+        SourceKind::JsonlGz => match File::open(&source.path) {
+            Ok(f) => {
+                // Multi-member so that concatenated gzip files (`cat a.gz b.gz`) read whole.
+                let gz =
+                    flate2::read::MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, f));
+                Box::new(JsonlReader::new(
+                    BufReader::with_capacity(READ_BUFFER, gz),
+                    name,
+                    opts,
+                ))
+            }
+            Err(e) => Box::new(std::iter::once(Err(open_error(e)))),
+        },
+        SourceKind::Stdin => Box::new(JsonlReader::new(
+            BufReader::with_capacity(READ_BUFFER, io::stdin()),
+            "stdin".to_string(),
+            opts,
+        )),
+        SourceKind::Unreadable => Box::new(std::iter::once(Err(DocError::new(
+            name,
+            DocErrorKind::Io,
+            source.problem.unwrap_or_else(|| "cannot read".to_string()),
+        )))),
+    }
+}
+
+/// Streams the documents of all sources in order. Each source is opened only when the previous
+/// one is exhausted.
+pub fn documents(
+    sources: Vec<Source>,
+    opts: ReadOptions,
+) -> impl Iterator<Item = DocResult> + Send {
+    sources.into_iter().flat_map(move |s| read_source(s, opts))
+}
+
+/// Checks a decoded text against the limits every document must meet, whatever its source.
+pub(crate) fn check_text(id: &str, text: &str, opts: ReadOptions) -> Result<(), DocError> {
+    if text.len() as u64 > opts.max_doc_bytes {
+        return Err(too_large(id, text.len() as u64, opts));
+    }
+    if text.trim().is_empty() {
+        return Err(DocError::new(
+            id,
+            DocErrorKind::Empty,
+            "document text is empty or only whitespace",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn too_large(id: &str, bytes: u64, opts: ReadOptions) -> DocError {
+    DocError::new(
+        id,
+        DocErrorKind::TooLarge,
+        format!(
+            "document is larger than --max-doc-bytes ({bytes} > {} bytes)",
+            opts.max_doc_bytes
+        ),
+    )
+}
+
+/// The error for bytes that are not UTF-8. Lossy decoding would shift every offset after the bad
+/// byte, so the document is rejected instead.
+pub(crate) fn invalid_utf8(id: &str, e: &std::str::Utf8Error) -> DocError {
+    DocError::new(
+        id,
+        DocErrorKind::InvalidUtf8,
+        format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn discovers_directories_in_path_order_and_counts_ignored_files() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("b")).unwrap();
+        fs::write(dir.path().join("b/z.txt"), "z").unwrap();
+        fs::write(dir.path().join("b/a.jsonl"), "").unwrap();
+        fs::write(dir.path().join("c.jsonl.gz"), "").unwrap();
+        fs::write(dir.path().join("a.txt"), "a").unwrap();
+        fs::write(dir.path().join("notes.md"), "x").unwrap();
+        let found = discover(&[dir.path().to_path_buf()]);
+        let names: Vec<_> = found
+            .sources
+            .iter()
+            .map(|s| s.path.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            ["a.txt", "b/a.jsonl", "b/z.txt", "c.jsonl.gz"].map(PathBuf::from)
+        );
+        assert_eq!(found.sources[3].kind, SourceKind::JsonlGz);
+        assert_eq!(found.ignored, 1);
+        assert_eq!(found.known_document_count(), None);
+    }
+
+    #[test]
+    fn named_missing_or_unsupported_files_become_error_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let md = dir.path().join("x.md");
+        fs::write(&md, "x").unwrap();
+        let missing = dir.path().join("missing.txt");
+        let found = discover(&[md, missing]);
+        let docs: Vec<_> = documents(found.sources, ReadOptions::default()).collect();
+        assert_eq!(docs.len(), 2);
+        for d in docs {
+            assert_eq!(d.unwrap_err().kind, DocErrorKind::Io);
+        }
+    }
+
+    #[test]
+    fn txt_only_inputs_have_a_known_count() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), "a").unwrap();
+        fs::write(dir.path().join("b.txt"), "b").unwrap();
+        assert_eq!(
+            discover(&[dir.path().to_path_buf()]).known_document_count(),
+            Some(2)
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! The run summary printed on stderr at the end of a run.
+
+use crate::pipeline::DocOutcome;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// Counts of what a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Documents seen, including those that became error lines.
+    pub documents: u64,
+    /// Documents that produced at least one record.
+    pub with_records: u64,
+    /// Documents processed without error that produced no record.
+    pub without_records: u64,
+    /// Records written.
+    pub records: u64,
+    /// Error lines by kind (`invalid_utf8`, `too_large`, ...).
+    pub errors: BTreeMap<String, u64>,
+    /// Whitespace-separated words in the documents that were read.
+    pub words: u64,
+    /// Wall-clock time of the run.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Counts one document's outcome.
+    pub fn add(&mut self, outcome: &DocOutcome) {
+        self.documents += 1;
+        self.words += outcome.words;
+        match &outcome.result {
+            Ok(records) if records.is_empty() => self.without_records += 1,
+            Ok(records) => {
+                self.with_records += 1;
+                self.records += records.len() as u64;
+            }
+            Err(e) => *self.errors.entry(e.kind.as_str().to_string()).or_default() += 1,
+        }
+    }
+
+    /// Error lines of all kinds.
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    fn per_second(&self, n: u64) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            n as f64 / s
+        } else {
+            0.0
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "documents: {} ({} with records, {} without, {} errors)",
+            self.documents,
+            self.with_records,
+            self.without_records,
+            self.error_count()
+        )?;
+        writeln!(f, "records: {}", self.records)?;
+        if !self.errors.is_empty() {
+            let kinds: Vec<String> = self
+                .errors
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            writeln!(f, "errors by kind: {}", kinds.join(", "))?;
+        }
+        write!(
+            f,
+            "time: {:.2} s, {:.1} articles/s, {:.0} words/s",
+            self.elapsed.as_secs_f64(),
+            self.per_second(self.documents),
+            self.per_second(self.words)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{DocError, DocErrorKind};
+    use crate::span::DocId;
+
+    #[test]
+    fn counts_outcomes_by_category() {
+        let mut s = Summary::default();
+        let ok = |id: &str, words| DocOutcome {
+            doc_id: DocId(id.into()),
+            result: Ok(Vec::new()),
+            words,
+        };
+        s.add(&ok("a", 10));
+        s.add(&ok("b", 5));
+        s.add(&DocOutcome {
+            doc_id: DocId("c".into()),
+            result: Err(DocError::new("c", DocErrorKind::TooLarge, "big")),
+            words: 0,
+        });
+        s.elapsed = Duration::from_secs(3);
+        assert_eq!((s.documents, s.without_records, s.with_records), (3, 2, 0));
+        assert_eq!(s.errors.get("too_large"), Some(&1));
+        let text = s.to_string();
+        assert!(
+            text.contains("documents: 3 (0 with records, 2 without, 1 errors)"),
+            "{text}"
+        );
+        assert!(text.contains("1.0 articles/s, 5 words/s"), "{text}");
+    }
+}

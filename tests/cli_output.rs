@@ -1,0 +1,249 @@
+//! Output behaviour of `extract`: input order whatever the thread count, atomic `-o`, CSV,
+//! run-level failures. All article text here is invented for the tests.
+
+use serde_json::Value;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_newsquotes"));
+    c.arg("extract").arg("--progress").arg("never");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+/// An invented article; every fifth one is empty so that error lines mark the order even while
+/// the extractor finds nothing.
+fn article(i: usize) -> String {
+    if i % 5 == 2 {
+        return String::new();
+    }
+    let names = ["Ines Moro", "Tomas Becker", "the ministry", "Lena Hart"];
+    let who = names[i % names.len()];
+    format!(
+        "Report {i}. \"The budget for district {i} is final,\" {who} said on Monday. \
+         {who} added that {n} schools would be repaired, according to a statement.\n\n\
+         Critics said the plan came too late. \"We waited {n} years,\" said a parent.",
+        n = i % 13 + 2
+    )
+}
+
+fn corpus(dir: &Path, n: usize) -> PathBuf {
+    let path = dir.join("corpus.jsonl");
+    let mut f = fs::File::create(&path).unwrap();
+    for i in 0..n {
+        writeln!(
+            f,
+            "{}",
+            serde_json::json!({"id": format!("a{i:04}"), "text": article(i), "n": i})
+        )
+        .unwrap();
+    }
+    path
+}
+
+fn doc_ids(stdout: &[u8]) -> Vec<String> {
+    let mut ids: Vec<String> = String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["doc_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn output_is_in_input_order_and_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus(dir.path(), 400);
+    let one = run(&["--threads", "1", input.to_str().unwrap()]);
+    let four = run(&["--threads", "4", input.to_str().unwrap()]);
+    assert!(one.status.success() && four.status.success());
+    assert_eq!(
+        one.stdout, four.stdout,
+        "output differs between 1 and 4 threads"
+    );
+    let ids = doc_ids(&four.stdout);
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "documents out of input order");
+    // The 80 empty articles at least are there, one error line each.
+    assert!(ids.len() >= 80, "{}", ids.len());
+}
+
+#[test]
+fn output_file_appears_only_when_the_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out.jsonl");
+    let mut child = bin()
+        .args(["-", "-o", out_path.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for i in 0..50 {
+        writeln!(
+            stdin,
+            "{}",
+            serde_json::json!({"id": format!("p{i}"), "text": ""})
+        )
+        .unwrap();
+    }
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !out_path.exists(),
+        "output visible while the run is still reading"
+    );
+    let partial: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(partial.len(), 1, "one temporary file while running");
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let text = fs::read_to_string(&out_path).unwrap();
+    assert_eq!(text.lines().count(), 50);
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "temporary file left behind"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_run_leaves_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out.csv");
+    let mut child = bin()
+        .args(["-", "--format", "csv", "-o", out_path.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        "{}",
+        serde_json::json!({"id": "k", "text": article(1)})
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!out_path.exists());
+}
+
+#[test]
+fn csv_has_the_header_and_one_row_per_record_or_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus(dir.path(), 60);
+    let jsonl = run(&[input.to_str().unwrap()]);
+    let csv_path = dir.path().join("out.csv");
+    let csv = run(&[
+        "--format",
+        "csv",
+        "-o",
+        csv_path.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert!(jsonl.status.success() && csv.status.success());
+    let lines: Vec<Value> = String::from_utf8(jsonl.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut rd = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[0], "doc_id");
+    assert_eq!(header.last().unwrap(), "error_message");
+    assert_eq!(header.len(), 23);
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), lines.len(), "one row per JSONL line");
+    for (row, line) in rows.iter().zip(&lines) {
+        assert_eq!(&row[0], line["doc_id"].as_str().unwrap());
+        match line.get("error") {
+            Some(e) => assert_eq!(&row[21], e["kind"].as_str().unwrap()),
+            None => assert_eq!(&row[1], line["quote_id"].as_str().unwrap()),
+        }
+    }
+}
+
+#[test]
+fn run_level_problems_exit_non_zero_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus(dir.path(), 3);
+    let input = input.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["--format", "parquet", input], "not yet supported"),
+        (
+            &["--targets", "t.toml", input],
+            "stance classification is not available",
+        ),
+        (&["--threads", "0", input], "--threads"),
+        (
+            &["-o", "/nonexistent-dir/sub/out.jsonl", input],
+            "nonexistent-dir",
+        ),
+        (&["--models", "/nonexistent-models", input], "--models"),
+    ];
+    for (args, message) in cases {
+        let out = run(args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+/// Every record's spans slice the original text to exactly its text (the offset guarantee),
+/// checked on the reference article from ../shared when it is present.
+#[test]
+fn spans_slice_the_reference_article_exactly() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(article) = [manifest.join("../shared"), manifest.join("../../shared")]
+        .iter()
+        .map(|s| s.join("corpus/geneva-talks-2022-01-11.txt"))
+        .find(|p| p.exists())
+    else {
+        eprintln!("NOTICE: ../shared not found; skipping the reference-article offset check");
+        return;
+    };
+    let out = run(&[article.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text: Vec<char> = fs::read_to_string(&article).unwrap().chars().collect();
+    let slice = |span: &Value| -> String {
+        let (s, e) = (
+            span[0].as_u64().unwrap() as usize,
+            span[1].as_u64().unwrap() as usize,
+        );
+        text[s..e].iter().collect()
+    };
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let r: Value = serde_json::from_str(line).unwrap();
+        assert!(r.get("error").is_none(), "{line}");
+        let parts: Vec<String> = r["quote"]["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(slice)
+            .collect();
+        assert_eq!(parts.join(" "), r["quote"]["text"].as_str().unwrap());
+        if let Some(cue) = r["cue"].as_object() {
+            assert_eq!(slice(&cue["span"]), cue["text"].as_str().unwrap());
+        }
+        if let Some(m) = r["speaker"]["mention"].as_object() {
+            assert_eq!(slice(&m["span"]), m["text"].as_str().unwrap());
+        }
+    }
+}
