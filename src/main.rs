@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Extract quote records from articles.
     Extract(ExtractArgs),
+    /// Score predictions against PolNeAR-style brat annotations.
+    Eval(newsquotes::eval::EvalArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -38,5 +40,6 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Extract(_args) => Ok(()),
+        Command::Eval(args) => newsquotes::eval::run(&args).map(drop).map_err(Into::into),
     }
 }
