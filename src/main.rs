@@ -24,7 +24,8 @@ struct Cli {
 enum Command {
     /// Extract quote records from articles.
     Extract(ExtractArgs),
-    // The `eval` subcommand is added here by the evaluation work.
+    /// Score predictions against PolNeAR-style brat annotations.
+    Eval(newsquotes::eval::EvalArgs),
 }
 
 /// Which attribution extractor runs.
@@ -72,6 +73,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Extract(args) => extract(args),
+        Command::Eval(args) => newsquotes::eval::run(&args).map(drop).map_err(Into::into),
     }
 }
 

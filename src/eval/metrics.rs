@@ -1,0 +1,340 @@
+//! Counting true positives, false positives and false negatives per document, and the
+//! classification of gold contents into direct, mixed and indirect (rules in the module
+//! documentation of [`crate::eval`]).
+
+use super::matching::{is_quote_mark, match_contents, match_exact, overlaps, CharSet, Match};
+use super::{EvalAttribution, MIN_JACCARD};
+use crate::attribution::QuoteKind;
+use crate::span::Span;
+use serde::Serialize;
+
+/// True positives, false positives and false negatives of one measure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Matched predictions.
+    pub tp: usize,
+    /// Unmatched predictions.
+    pub fp: usize,
+    /// Unmatched gold attributions.
+    pub fn_: usize,
+}
+
+fn ratio(num: usize, den: usize) -> f64 {
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
+}
+
+impl Counts {
+    /// Counts from `tp` matches among `predicted` predictions and `gold` gold items.
+    pub fn from_matches(tp: usize, predicted: usize, gold: usize) -> Self {
+        Counts {
+            tp,
+            fp: predicted - tp,
+            fn_: gold - tp,
+        }
+    }
+
+    /// tp / (tp + fp), 0 without predictions.
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+
+    /// tp / (tp + fn), 0 without gold items.
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+
+    /// Harmonic mean of precision and recall, 0 when both are 0.
+    pub fn f1(&self) -> f64 {
+        ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn_)
+    }
+
+    fn add(&mut self, o: &Counts) {
+        self.tp += o.tp;
+        self.fp += o.fp;
+        self.fn_ += o.fn_;
+    }
+}
+
+/// The JSON shape of one measure: `{"precision", "recall", "f1", "tp", "fp", "fn"}`.
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Counts", 6)?;
+        st.serialize_field("precision", &self.precision())?;
+        st.serialize_field("recall", &self.recall())?;
+        st.serialize_field("f1", &self.f1())?;
+        st.serialize_field("tp", &self.tp)?;
+        st.serialize_field("fp", &self.fp)?;
+        st.serialize_field("fn", &self.fn_)?;
+        st.end()
+    }
+}
+
+/// Recall over the gold contents of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KindRecall {
+    /// Gold contents of this kind that were matched.
+    pub found: usize,
+    /// Gold contents of this kind.
+    pub n: usize,
+}
+
+impl KindRecall {
+    /// found / n, 0 when there are none.
+    pub fn recall(&self) -> f64 {
+        ratio(self.found, self.n)
+    }
+
+    fn add(&mut self, o: &KindRecall) {
+        self.found += o.found;
+        self.n += o.n;
+    }
+}
+
+/// The JSON shape: `{"recall": r, "n": n}`.
+impl Serialize for KindRecall {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("KindRecall", 2)?;
+        st.serialize_field("recall", &self.recall())?;
+        st.serialize_field("n", &self.n)?;
+        st.end()
+    }
+}
+
+/// Recall split by gold content kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ByKind {
+    /// Quoted verbatim.
+    pub direct: KindRecall,
+    /// Reported speech with quoted fragments.
+    pub mixed: KindRecall,
+    /// Reported speech without quote marks.
+    pub indirect: KindRecall,
+}
+
+impl ByKind {
+    fn slot(&mut self, kind: QuoteKind) -> &mut KindRecall {
+        match kind {
+            QuoteKind::Direct => &mut self.direct,
+            QuoteKind::Mixed => &mut self.mixed,
+            QuoteKind::Indirect => &mut self.indirect,
+        }
+    }
+}
+
+/// Counts of one document, or summed over many (micro-averaging).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Gold attributions.
+    pub gold: usize,
+    /// Predicted attributions.
+    pub predicted: usize,
+    /// Content at Jaccard >= 0.5.
+    pub content: Counts,
+    /// Content with identical trimmed boundaries.
+    pub content_exact: Counts,
+    /// Content match whose source overlaps.
+    pub content_source: Counts,
+    /// Content match whose cue overlaps.
+    pub content_cue: Counts,
+    /// Content recall by gold kind.
+    pub by_kind: ByKind,
+}
+
+impl Totals {
+    /// Adds another document's counts.
+    pub fn add(&mut self, o: &Totals) {
+        self.gold += o.gold;
+        self.predicted += o.predicted;
+        self.content.add(&o.content);
+        self.content_exact.add(&o.content_exact);
+        self.content_source.add(&o.content_source);
+        self.content_cue.add(&o.content_cue);
+        self.by_kind.direct.add(&o.by_kind.direct);
+        self.by_kind.mixed.add(&o.by_kind.mixed);
+        self.by_kind.indirect.add(&o.by_kind.indirect);
+    }
+}
+
+/// Whether a matched pair agrees on an optional part (source or cue): both absent, or sharing at
+/// least one character.
+fn part_agrees(gold: &[Span], pred: &[Span]) -> bool {
+    if gold.is_empty() {
+        pred.is_empty()
+    } else {
+        overlaps(gold, pred)
+    }
+}
+
+/// Scores one document's predictions against its gold attributions.
+pub fn score_document(text: &str, gold: &[EvalAttribution], pred: &[EvalAttribution]) -> Totals {
+    let chars: Vec<char> = text.chars().collect();
+    let gold_sets: Vec<CharSet> = gold
+        .iter()
+        .map(|a| CharSet::trimmed(&chars, &a.content))
+        .collect();
+    let pred_sets: Vec<CharSet> = pred
+        .iter()
+        .map(|a| CharSet::trimmed(&chars, &a.content))
+        .collect();
+
+    let matches = match_contents(&gold_sets, &pred_sets, MIN_JACCARD);
+    let exact = match_exact(&gold_sets, &pred_sets);
+    let agreeing = |part: fn(&EvalAttribution) -> &[Span]| {
+        matches
+            .iter()
+            .filter(|m: &&Match| part_agrees(part(&gold[m.gold]), part(&pred[m.pred])))
+            .count()
+    };
+    let (n_gold, n_pred) = (gold.len(), pred.len());
+
+    let mut by_kind = ByKind::default();
+    let mut found = vec![false; n_gold];
+    for m in &matches {
+        found[m.gold] = true;
+    }
+    for (a, hit) in gold.iter().zip(found) {
+        let slot = by_kind.slot(classify_kind(&chars, &a.content));
+        slot.n += 1;
+        slot.found += usize::from(hit);
+    }
+
+    Totals {
+        gold: n_gold,
+        predicted: n_pred,
+        content: Counts::from_matches(matches.len(), n_pred, n_gold),
+        content_exact: Counts::from_matches(exact.len(), n_pred, n_gold),
+        content_source: Counts::from_matches(agreeing(|a| &a.source), n_pred, n_gold),
+        content_cue: Counts::from_matches(agreeing(|a| &a.cue), n_pred, n_gold),
+        by_kind,
+    }
+}
+
+/// Characters allowed between a quoted text and its closing quote mark (`"Yes."` vs `"Yes".`).
+fn is_closing_punct(c: char) -> bool {
+    matches!(c, '.' | ',' | ';' | ':' | '!' | '?')
+}
+
+/// Whether the mark at `i` is a quote mark in this context: double marks always; single marks
+/// (`' ‘ ’`) only when they cannot be an apostrophe (after a letter or digit: `don’t`,
+/// `Clinton’s`, `voters’`).
+fn is_quote_at(chars: &[char], i: usize) -> bool {
+    let c = chars[i];
+    if !is_quote_mark(c) {
+        return false;
+    }
+    if matches!(c, '\'' | '’' | '‘' | '‛' | '`') {
+        let after_word = i > 0 && chars[i - 1].is_alphanumeric();
+        return !after_word;
+    }
+    true
+}
+
+/// Whether a closing quote mark sits at `i` (apostrophe-like marks are accepted: a closing
+/// single quote follows a letter just like an apostrophe does).
+fn closes_at(chars: &[char], i: usize) -> bool {
+    chars.get(i).is_some_and(|&c| is_quote_mark(c))
+}
+
+/// Whether one span is a quotation by itself (see the module documentation of [`crate::eval`]).
+fn span_is_direct(chars: &[char], span: Span) -> bool {
+    let (start, end) = (span.start.min(chars.len()), span.end.min(chars.len()));
+    // Inside: starts and ends with quote marks, ignoring surrounding whitespace.
+    let mut s = start;
+    while s < end && chars[s].is_whitespace() {
+        s += 1;
+    }
+    let mut e = end;
+    while e > s && chars[e - 1].is_whitespace() {
+        e -= 1;
+    }
+    if e > s + 1 && is_quote_at(chars, s) {
+        let mut close = e - 1;
+        if is_closing_punct(chars[close]) && close > s + 1 {
+            close -= 1;
+        }
+        if closes_at(chars, close) {
+            return true;
+        }
+    }
+    // Outside: the characters just before and just after the span are quote marks.
+    if start == 0 || !is_quote_at(chars, start - 1) {
+        return false;
+    }
+    let after = if chars.get(end).is_some_and(|&c| is_closing_punct(c)) {
+        end + 1
+    } else {
+        end
+    };
+    closes_at(chars, after)
+}
+
+/// Classifies a gold content from the original text: direct, mixed or indirect.
+pub fn classify_kind(chars: &[char], content: &[Span]) -> QuoteKind {
+    if !content.is_empty() && content.iter().all(|&s| span_is_direct(chars, s)) {
+        return QuoteKind::Direct;
+    }
+    let has_quote = content.iter().any(|s| {
+        let (start, end) = (s.start.min(chars.len()), s.end.min(chars.len()));
+        (start..end).any(|i| is_quote_at(chars, i))
+    });
+    if has_quote {
+        QuoteKind::Mixed
+    } else {
+        QuoteKind::Indirect
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str, spans: &[(usize, usize)]) -> QuoteKind {
+        let chars: Vec<char> = text.chars().collect();
+        let spans: Vec<Span> = spans.iter().map(|&(s, e)| Span::new(s, e)).collect();
+        classify_kind(&chars, &spans)
+    }
+
+    #[test]
+    fn f1_of_hand_counts() {
+        let c = Counts { tp: 3, fp: 1, fn_: 2 };
+        assert!((c.precision() - 0.75).abs() < 1e-12);
+        assert!((c.recall() - 0.6).abs() < 1e-12);
+        assert!((c.f1() - 2.0 * 0.75 * 0.6 / 1.35).abs() < 1e-12);
+        assert_eq!(Counts::default().f1(), 0.0);
+    }
+
+    #[test]
+    fn direct_inside_and_outside_marks() {
+        // Quote marks included in the span.
+        let t = "He said: “We will win.” Then he left.";
+        assert_eq!(kind(t, &[(9, 23)]), QuoteKind::Direct);
+        // Quote marks just outside the span, with the comma inside the quotes.
+        let t = "\"We will win,\" he said.";
+        assert_eq!(kind(t, &[(1, 12)]), QuoteKind::Direct);
+        assert_eq!(kind(t, &[(1, 13)]), QuoteKind::Direct);
+    }
+
+    #[test]
+    fn apostrophes_do_not_make_mixed() {
+        let t = "She said the mayor’s plan won’t pass and the voters’ anger grows.";
+        assert_eq!(kind(t, &[(9, 64)]), QuoteKind::Indirect);
+    }
+
+    #[test]
+    fn mixed_and_multi_span() {
+        let t = "He said the plan was “a disaster” for the town.";
+        assert_eq!(kind(t, &[(8, 46)]), QuoteKind::Mixed);
+        // Two quoted spans around an inserted cue are direct together.
+        let t = "“We won,” he said, “and we stay.”";
+        assert_eq!(kind(t, &[(0, 9), (19, 33)]), QuoteKind::Direct);
+        // A quoted span plus an unquoted one is mixed.
+        let t = "He said they won and “we stay.”";
+        assert_eq!(kind(t, &[(8, 16), (21, 31)]), QuoteKind::Mixed);
+    }
+}
