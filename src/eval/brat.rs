@@ -88,13 +88,28 @@ impl Warnings {
     /// events without content are annotation leftovers, so neither is worth a warning line.
     pub fn describe(&self) -> Vec<String> {
         [
-            (self.offset_mismatches, "T lines whose text differs from the article"),
+            (
+                self.offset_mismatches,
+                "T lines whose text differs from the article",
+            ),
             (self.bad_offsets, "T lines with unusable offsets (skipped)"),
             (self.malformed_lines, "unreadable annotation lines"),
-            (self.dangling_refs, "event roles referencing missing T lines"),
-            (self.texts_without_annotations, "texts without annotation file (not evaluated)"),
-            (self.annotations_without_text, "annotation files without text (ignored)"),
-            (self.unknown_pred_docs, "predicted documents not in the gold folder (ignored)"),
+            (
+                self.dangling_refs,
+                "event roles referencing missing T lines",
+            ),
+            (
+                self.texts_without_annotations,
+                "texts without annotation file (not evaluated)",
+            ),
+            (
+                self.annotations_without_text,
+                "annotation files without text (ignored)",
+            ),
+            (
+                self.unknown_pred_docs,
+                "predicted documents not in the gold folder (ignored)",
+            ),
         ]
         .into_iter()
         .filter(|(n, _)| *n > 0)
@@ -154,7 +169,12 @@ pub fn parse_ann(ann: &str, text: &str) -> (Vec<EvalAttribution>, Warnings) {
             let fragments = parse_fragments(head, chars.len());
             match &fragments {
                 Some(f) => {
-                    bounds.insert(id, TextBound { fragments: f.clone() });
+                    bounds.insert(
+                        id,
+                        TextBound {
+                            fragments: f.clone(),
+                        },
+                    );
                 }
                 None => warnings.bad_offsets += 1,
             }

@@ -131,7 +131,11 @@ pub fn match_contents(gold: &[CharSet], pred: &[CharSet], min_jaccard: f64) -> V
         for (p, ps) in pred.iter().enumerate() {
             let score = gs.jaccard(ps);
             if score >= min_jaccard && score > 0.0 {
-                candidates.push(Match { gold: g, pred: p, score });
+                candidates.push(Match {
+                    gold: g,
+                    pred: p,
+                    score,
+                });
             }
         }
     }
@@ -165,7 +169,12 @@ mod tests {
     use super::*;
 
     fn set(spans: &[(usize, usize)]) -> CharSet {
-        CharSet::from_spans(&spans.iter().map(|&(s, e)| Span::new(s, e)).collect::<Vec<_>>())
+        CharSet::from_spans(
+            &spans
+                .iter()
+                .map(|&(s, e)| Span::new(s, e))
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[test]

@@ -302,7 +302,11 @@ mod tests {
 
     #[test]
     fn f1_of_hand_counts() {
-        let c = Counts { tp: 3, fp: 1, fn_: 2 };
+        let c = Counts {
+            tp: 3,
+            fp: 1,
+            fn_: 2,
+        };
         assert!((c.precision() - 0.75).abs() < 1e-12);
         assert!((c.recall() - 0.6).abs() < 1e-12);
         assert!((c.f1() - 2.0 * 0.75 * 0.6 / 1.35).abs() < 1e-12);

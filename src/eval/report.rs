@@ -89,13 +89,7 @@ impl Report {
             ("indirect", &self.recall_by_kind.indirect),
         ];
         for (name, k) in kinds {
-            let _ = writeln!(
-                out,
-                "  {:<14} {:>6}  (n = {})",
-                name,
-                pct(k.recall()),
-                k.n
-            );
+            let _ = writeln!(out, "  {:<14} {:>6}  (n = {})", name, pct(k.recall()), k.n);
         }
         out
     }
@@ -109,7 +103,11 @@ mod tests {
         let totals = Totals {
             gold: 4,
             predicted: 3,
-            content: Counts { tp: 2, fp: 1, fn_: 2 },
+            content: Counts {
+                tp: 2,
+                fp: 1,
+                fn_: 2,
+            },
             ..Totals::default()
         };
         Report::new(2, 1, totals, Warnings::default())

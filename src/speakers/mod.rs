@@ -1,12 +1,20 @@
 //! Speakers: turns each attribution's local source mention into a canonical in-document
 //! speaker (name, role, kind, entity id) by in-document coreference.
 //!
-//! PLACEHOLDER: the speakers work replaces this with real resolution.
+//! Resolution reads the document once for the people it names (outside quotations), so that
+//! a surname ("Sherman") finds the full name introduced earlier ("Deputy Secretary of State
+//! Wendy Sherman") and a pronoun finds the most recent person of matching gender. Entities
+//! are numbered in the order their first record appears.
 
-use crate::attribution::Attribution;
+pub mod names;
+
+use crate::attribution::rules::lexicon::is_name_word;
+use crate::attribution::{Attribution, QuoteKind};
 use crate::span::NormRange;
 use crate::text::Analysis;
+use names::{gender_of, is_given_name, read, Gender, Reading};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// What kind of thing a speaker is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,17 +51,315 @@ pub struct Speaker {
     pub confidence: f32,
 }
 
+/// One entity of a document: a person, organisation or group with its canonical name.
+#[derive(Debug, Clone)]
+struct Entity {
+    name: Option<String>,
+    role: Option<String>,
+    kind: SpeakerKind,
+    gender: Option<Gender>,
+}
+
+impl Entity {
+    fn from_reading(r: &Reading) -> Self {
+        Entity {
+            name: r.name.clone(),
+            role: r.role.clone(),
+            kind: r.kind.unwrap_or(SpeakerKind::Unknown),
+            gender: r.gender,
+        }
+    }
+
+    /// The key that identifies descriptions and organisations ("source", "kremlin").
+    fn key(&self) -> String {
+        self.name
+            .as_deref()
+            .or(self.role.as_deref())
+            .unwrap_or("")
+            .to_lowercase()
+    }
+
+    fn last_name(&self) -> Option<&str> {
+        self.name.as_deref()?.split(' ').next_back()
+    }
+}
+
+/// The entities of one document and where persons are mentioned.
+struct Registry<'a> {
+    analysis: &'a Analysis,
+    entities: Vec<Entity>,
+    /// (byte position, entity) of every person mention outside quotations, in text order.
+    person_mentions: Vec<(usize, usize)>,
+    /// (byte position, entity) of every resolved source, in text order of resolution.
+    sources: Vec<(usize, usize)>,
+}
+
+impl<'a> Registry<'a> {
+    fn new(analysis: &'a Analysis, quoted: &[NormRange]) -> Self {
+        let mut reg = Registry {
+            analysis,
+            entities: Vec::new(),
+            person_mentions: Vec::new(),
+            sources: Vec::new(),
+        };
+        for run in name_runs(analysis, quoted) {
+            let words = reg.words(&run);
+            let reading = read(&words);
+            if reading.kind != Some(SpeakerKind::Person) {
+                continue;
+            }
+            let Some(name) = reading.name.as_deref() else {
+                continue;
+            };
+            let evidence = reading.role.is_some()
+                || reading.gender.is_some()
+                || name.split(' ').next().is_some_and(is_given_name);
+            let found = reg.find_person(name);
+            let id = match found {
+                Some(id) => {
+                    if reg.entities[id].role.is_none() {
+                        reg.entities[id].role = reading.role.clone();
+                    }
+                    Some(id)
+                }
+                None if evidence && name.contains(' ') || reading.role.is_some() => {
+                    reg.entities.push(Entity::from_reading(&reading));
+                    Some(reg.entities.len() - 1)
+                }
+                None => None,
+            };
+            if let Some(id) = id {
+                reg.person_mentions.push((run.start, id));
+            }
+        }
+        reg
+    }
+
+    fn words(&self, r: &NormRange) -> Vec<&'a str> {
+        let text = self.analysis.text();
+        let toks = &self.analysis.tokens;
+        let from = toks.partition_point(|t| t.range.end <= r.start);
+        toks[from..]
+            .iter()
+            .take_while(|t| t.range.start < r.end)
+            .map(|t| &text[t.range.clone()])
+            .collect()
+    }
+
+    /// The person entity a name refers to: the same full name, or a full name ending in this
+    /// surname (the earliest introduced wins).
+    fn find_person(&self, name: &str) -> Option<usize> {
+        let last = name.split(' ').next_back()?;
+        let single = !name.contains(' ');
+        self.entities
+            .iter()
+            .position(|e| e.kind == SpeakerKind::Person && e.name.as_deref() == Some(name))
+            .or_else(|| {
+                self.entities.iter().position(|e| {
+                    e.kind == SpeakerKind::Person
+                        && e.last_name() == Some(last)
+                        && (single || e.name.as_deref().is_some_and(|n| !n.contains(' ')))
+                })
+            })
+    }
+
+    fn find_key(&self, kind: SpeakerKind, key: &str) -> Option<usize> {
+        self.entities
+            .iter()
+            .position(|e| e.kind == kind && e.key() == key)
+    }
+
+    /// The most recent person before `pos` that `gender` allows.
+    fn antecedent_person(&self, pos: usize, gender: Option<Gender>) -> Option<usize> {
+        let compatible = |id: usize| match (gender, self.entities[id].gender) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        let from_text = self
+            .person_mentions
+            .iter()
+            .rev()
+            .filter(|(p, _)| *p < pos)
+            .find(|(_, id)| compatible(*id));
+        let from_sources = self
+            .sources
+            .iter()
+            .rev()
+            .filter(|(p, id)| *p < pos && self.entities[*id].kind == SpeakerKind::Person)
+            .find(|(_, id)| compatible(*id));
+        match (from_text, from_sources) {
+            (Some(a), Some(b)) => Some(if a.0 >= b.0 { a.1 } else { b.1 }),
+            (a, b) => a.or(b).map(|x| x.1),
+        }
+    }
+
+    /// The most recent organisation or group source before `pos`.
+    fn antecedent_collective(&self, pos: usize, kinds: &[SpeakerKind]) -> Option<usize> {
+        self.sources
+            .iter()
+            .rev()
+            .filter(|(p, id)| *p < pos && kinds.contains(&self.entities[*id].kind))
+            .map(|x| x.1)
+            .next()
+    }
+
+    /// Resolves one source mention to an entity, with how sure the resolution is.
+    fn resolve_mention(&mut self, mention: &NormRange) -> Option<(usize, f32)> {
+        let words = self.words(mention);
+        let pos = mention.start;
+        if let [one] = words.as_slice() {
+            let lower = one.to_lowercase();
+            let pronoun = match lower.as_str() {
+                "he" | "him" => Some(self.antecedent_person(pos, Some(Gender::Male))),
+                "she" | "her" => Some(self.antecedent_person(pos, Some(Gender::Female))),
+                "they" | "them" => Some(self.antecedent_collective(
+                    pos,
+                    &[SpeakerKind::Group, SpeakerKind::Organization],
+                )),
+                "it" => Some(self.antecedent_collective(pos, &[SpeakerKind::Organization])),
+                "i" | "we" | "you" | "us" | "me" => Some(None),
+                _ => None,
+            };
+            if let Some(found) = pronoun {
+                return found.map(|id| (id, 0.8));
+            }
+        }
+        let mut reading = read(&words);
+        if let Some(role) = self.appositive_role(mention) {
+            reading.role.get_or_insert(role);
+        }
+        let kind = reading.kind.unwrap_or(SpeakerKind::Unknown);
+        let existing = match (&reading.name, kind) {
+            (Some(name), SpeakerKind::Person) => self.find_person(name),
+            (_, kind) => self.find_key(kind, &Entity::from_reading(&reading).key()),
+        };
+        let id = match existing {
+            Some(id) => {
+                let e = &mut self.entities[id];
+                if e.role.is_none() {
+                    e.role = reading.role.clone();
+                }
+                if e.gender.is_none() {
+                    e.gender = reading.gender;
+                }
+                id
+            }
+            None => {
+                let mut e = Entity::from_reading(&reading);
+                if e.gender.is_none() {
+                    e.gender = gender_of(&words);
+                }
+                self.entities.push(e);
+                self.entities.len() - 1
+            }
+        };
+        let sure = if reading.name.is_some() { 1.0 } else { 0.9 };
+        Some((id, sure))
+    }
+
+    /// "Smith, a senior analyst at the bank, said": the appositive after a name.
+    fn appositive_role(&self, mention: &NormRange) -> Option<String> {
+        let text = self.analysis.text();
+        let rest = text[mention.end..].strip_prefix(", ")?;
+        let end = rest.find(',')?;
+        let inner = &rest[..end];
+        let role = ["a ", "an ", "the ", "who is "]
+            .iter()
+            .find_map(|a| inner.strip_prefix(a))?;
+        (role.split(' ').count() <= 12 && !role.contains('“')).then(|| role.to_string())
+    }
+}
+
+/// Runs of capitalised name words outside quotations ("Deputy Secretary of State Wendy
+/// Sherman"), with a directly preceding "the" kept so organisations read as such.
+fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
+    let text = analysis.text();
+    let toks = &analysis.tokens;
+    let inside = |pos: usize| quoted.iter().any(|q| q.start <= pos && pos < q.end);
+    let word = |i: usize| &text[toks[i].range.clone()];
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        if !is_name_word(word(i)) || inside(toks[i].range.start) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i + 1;
+        while end < toks.len() {
+            if is_name_word(word(end)) {
+                end += 1;
+            } else if matches!(word(end), "of" | "for")
+                && end + 1 < toks.len()
+                && is_name_word(word(end + 1))
+            {
+                end += 2;
+            } else {
+                break;
+            }
+        }
+        let first = if start > 0 && word(start - 1) == "the" {
+            start - 1
+        } else {
+            start
+        };
+        runs.push(toks[first].range.start..toks[end - 1].range.end);
+        i = end;
+    }
+    runs
+}
+
 /// Resolves the speakers of a document's attributions (one [`Speaker`] per attribution, same order).
 pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker> {
+    let quoted: Vec<NormRange> = attributions
+        .iter()
+        .filter(|a| a.kind == QuoteKind::Direct)
+        .flat_map(|a| a.content.iter().cloned())
+        .collect();
+    let mut reg = Registry::new(analysis, &quoted);
+    // Resolve in text order of the mentions, so antecedents come before what refers to them.
+    let mut order: Vec<usize> = (0..attributions.len()).collect();
+    order.sort_by_key(|&i| {
+        attributions[i]
+            .source
+            .as_ref()
+            .map_or(usize::MAX, |s| s.start)
+    });
+    let mut resolved: Vec<Option<(usize, f32)>> = vec![None; attributions.len()];
+    for i in order {
+        if let Some(m) = &attributions[i].source {
+            resolved[i] = reg.resolve_mention(m);
+            if let Some((id, _)) = resolved[i] {
+                reg.sources.push((m.start, id));
+            }
+        }
+    }
+    let mut numbers: HashMap<usize, usize> = HashMap::new();
     attributions
         .iter()
-        .map(|a| Speaker {
-            mention: a.source.clone(),
-            name: a.source.clone().map(|r| analysis.text()[r].to_string()),
-            kind: SpeakerKind::Unknown,
-            role: None,
-            entity: None,
-            confidence: a.confidence,
+        .zip(resolved)
+        .map(|(a, r)| match r {
+            Some((id, sure)) => {
+                let next = numbers.len() + 1;
+                let number = *numbers.entry(id).or_insert(next);
+                let e = &reg.entities[id];
+                Speaker {
+                    mention: a.source.clone(),
+                    name: e.name.clone(),
+                    kind: e.kind,
+                    role: e.role.clone(),
+                    entity: Some(EntityId(number)),
+                    confidence: a.confidence * sure,
+                }
+            }
+            None => Speaker {
+                mention: a.source.clone(),
+                name: None,
+                kind: SpeakerKind::Unknown,
+                role: None,
+                entity: None,
+                confidence: a.confidence * 0.5,
+            },
         })
         .collect()
 }

@@ -1,0 +1,323 @@
+//! Reading a mention: which words are a title, which a name, and whether it names a person,
+//! an organisation or a group. The lists are small and English-news specific on purpose:
+//! they decide between readings of a capitalised phrase, they do not find names.
+
+use super::SpeakerKind;
+
+/// Words of titles and offices ("Deputy Foreign Minister", "Secretary of State").
+const TITLE_WORDS: &[&str] = &[
+    "President", "Vice", "Prime", "Minister", "Deputy", "Foreign", "Secretary", "State",
+    "Defense", "Defence", "Finance", "Interior", "Justice", "General", "Gen.", "Lt.", "Col.",
+    "Maj.", "Capt.", "Sgt.", "Adm.", "Sen.", "Rep.", "Gov.", "Mayor", "Governor", "Senator",
+    "Representative", "Chancellor", "Chairman", "Chairwoman", "Chair", "Chief", "Executive",
+    "Officer", "Director", "Spokesman", "Spokeswoman", "Spokesperson", "Ambassador", "Judge",
+    "Attorney", "Dr.", "Prof.", "Professor", "Rev.", "Councillor", "Councilman",
+    "Councilwoman", "Councilor", "Commissioner", "Inspector", "Superintendent", "Coach",
+    "Captain", "Manager", "Head", "Leader", "Speaker", "Majority", "Minority", "Whip", "Press",
+    "Secretary-General", "Undersecretary", "Assistant", "Associate", "Senior", "Special",
+    "Envoy", "Adviser", "Advisor", "National", "Security", "Economy", "Economic", "Trade",
+    "Health", "Education", "Environment", "Energy", "Labour", "Labor", "Transport", "Home",
+    "Affairs", "Treasury", "Homeland", "Director-General", "King", "Queen", "Prince",
+    "Princess", "Pope", "Bishop", "Archbishop", "Cardinal", "Sheriff", "Detective", "Sergeant",
+    "Constable", "CEO", "CFO", "COO", "Founder", "Dean", "Rector", "President-elect", "Premier",
+    "Lieutenant", "Colonel", "Major", "Admiral", "Marshal", "Brigadier", "Commander",
+    "Magistrate", "Prosecutor", "Chief-Executive", "Economist", "Analyst", "Striker",
+    "Midfielder", "Defender", "Goalkeeper", "Forward", "Regional", "Agriculture", "Culture",
+    "Infrastructure", "Development", "Communications", "Industry", "Planning", "Housing",
+    "Works", "Fisheries", "Budget", "Court", "Supreme", "High", "District", "Federal",
+    "Acting", "Interim", "Former", "Ex", "First", "Lady", "Cabinet", "Council", "Union",
+];
+
+/// Courtesy titles: they mark a person (and a gender) but are not a role.
+const COURTESY: &[(&str, Option<Gender>)] = &[
+    ("Mr.", Some(Gender::Male)),
+    ("Mr", Some(Gender::Male)),
+    ("Mrs.", Some(Gender::Female)),
+    ("Mrs", Some(Gender::Female)),
+    ("Ms.", Some(Gender::Female)),
+    ("Ms", Some(Gender::Female)),
+    ("Miss", Some(Gender::Female)),
+    ("Dr.", None),
+    ("Prof.", None),
+];
+
+/// Last words of organisation names.
+const ORG_WORDS: &[&str] = &[
+    "Ministry", "Department", "Office", "Council", "Party", "Union", "Company", "Corp.", "Corp",
+    "Inc.", "Inc", "Ltd", "Ltd.", "LLC", "Bank", "Agency", "Commission", "Committee", "Court",
+    "Police", "Government", "University", "Association", "Institute", "Foundation", "Group",
+    "Federation", "League", "Network", "Times", "Post", "News", "Press", "Kremlin", "Pentagon",
+    "House", "Parliament", "Congress", "Senate", "Army", "Navy", "Board", "Authority",
+    "Service", "Services", "Organisation", "Organization", "Alliance", "Club", "FC", "Airlines",
+    "Motors", "Reuters", "Journal", "Tribune", "Herald", "Guardian", "Telegraph", "Gazette",
+    "Administration", "Secretariat", "Coalition", "Movement", "Front", "Bureau", "Centre",
+    "Center", "Council", "Assembly", "Cabinet", "Trust", "Fund", "Society", "Institution",
+    "Hospital", "School", "College", "Campaign", "Exchange", "Authority", "Tribunal",
+    "Inspectorate", "Directorate", "Forces", "Guard", "Corporation", "Holdings", "Partners",
+    "Industries", "Works", "Systems", "Technologies", "Labs", "Mail", "Express", "Observer",
+    "Monitor", "Review", "Wire", "Radio", "Television", "TV", "Broadcasting", "Media",
+    "Council’s", "Ministry’s", "Chamber", "Federation", "Union’s", "Unions", "Workers",
+];
+
+/// Lower-case heads of descriptions that denote organisations ("the ministry").
+const ORG_HEADS: &[&str] = &[
+    "ministry", "government", "company", "firm", "agency", "department", "office", "council",
+    "committee", "court", "administration", "campaign", "union", "party", "police", "board",
+    "bank", "newspaper", "paper", "network", "website", "outlet", "report", "statement", "study",
+    "survey", "poll", "document", "letter", "memo", "filing", "complaint", "lawsuit", "kremlin",
+    "military", "army", "regime", "commission", "team", "club", "authority", "embassy",
+    "prosecution", "defence", "defense", "club", "university", "data", "figures",
+];
+
+/// Lower-case plural heads that denote groups ("officials", "both sides").
+const GROUP_HEADS: &[&str] = &[
+    "officials", "sources", "analysts", "experts", "prosecutors", "lawyers", "attorneys",
+    "aides", "advisers", "advisors", "residents", "critics", "leaders", "sides", "authorities",
+    "lawmakers", "legislators", "representatives", "members", "economists", "researchers",
+    "scientists", "doctors", "officers", "executives", "managers", "voters", "supporters",
+    "opponents", "protesters", "demonstrators", "witnesses", "people", "groups", "organisers",
+    "organizers", "observers", "diplomats", "negotiators", "investigators", "regulators",
+    "colleagues", "friends", "families", "relatives", "teachers", "students", "workers",
+    "employees", "owners", "players", "fans", "commentators", "pundits", "strategists",
+    "pollsters", "activists", "advocates", "campaigners", "insiders", "men", "women", "others",
+    "many", "some", "both", "staff", "ministries", "governments", "countries", "states",
+    "nations", "allies", "parties", "delegations", "operatives", "journalists", "reporters",
+    "editors", "auditors", "consultants", "partners", "participants", "respondents",
+    "americans", "democrats", "republicans", "judges", "senators", "unions", "officials’",
+];
+
+/// Common given names, for telling a person's name from a place and for pronoun gender.
+const MALE_NAMES: &[&str] = &[
+    "Aaron", "Adam", "Ahmed", "Alan", "Alexander", "Alexei", "Ali", "Andrew", "Andrei",
+    "Anthony", "Antonio", "Ben", "Benjamin", "Bernie", "Bill", "Bob", "Boris", "Brian",
+    "Carlos", "Charles", "Chris", "Christopher", "Daniel", "David", "Dmitry", "Donald",
+    "Edward", "Emmanuel", "Eric", "Frank", "Gary", "George", "Gregory", "Hans", "Henry",
+    "Hugo", "Ian", "Ivan", "Jack", "Jacob", "James", "Jean", "Jeff", "Jens", "Jim", "Joe",
+    "John", "Jonathan", "Jose", "Joseph", "Juan", "Kevin", "Klaus", "Lars", "Luis", "Marco",
+    "Mark", "Martin", "Matthew", "Michael", "Mike", "Mikhail", "Mohammed", "Muhammad",
+    "Nicholas", "Nikolai", "Olaf", "Omar", "Oscar", "Patrick", "Paul", "Pedro", "Peter",
+    "Philip", "Pierre", "Rahul", "Raj", "Richard", "Robert", "Roger", "Ron", "Sam", "Samuel",
+    "Scott", "Sergei", "Sergey", "Stephen", "Steve", "Steven", "Thomas", "Tim", "Tom", "Tony",
+    "Victor", "Viktor", "Vladimir", "Volodymyr", "Walter", "William", "Xi", "Yuri", "Chuck",
+    "Mitch", "Ted", "Rand", "Marco", "Lindsey", "Kwame", "Kofi", "Tariq", "Hamid", "Felix",
+    "Erik", "Henrik", "Magnus", "Anders", "Tobias", "Stefan", "Matteo", "Luca", "Giorgos",
+    "Nikos", "Tomasz", "Piotr", "Jan", "Pavel", "Oleg", "Igor", "Arjun", "Hiroshi", "Kenji",
+    "Wei", "Jin", "Chidi", "Emeka", "Sipho", "Dario", "Rafael", "Diego", "Mateo", "Hugh",
+    "Duncan", "Gareth", "Owen", "Rhys", "Callum", "Liam", "Noah", "Ethan", "Lucas", "Oliver",
+];
+
+const FEMALE_NAMES: &[&str] = &[
+    "Alice", "Amanda", "Amy", "Angela", "Ann", "Anna", "Anne", "Barbara", "Betty", "Carol",
+    "Catherine", "Christine", "Claire", "Deborah", "Diana", "Elena", "Elizabeth", "Ellen",
+    "Emily", "Emma", "Eva", "Fatima", "Grace", "Hannah", "Helen", "Hillary", "Ilhan", "Irina",
+    "Jane", "Janet", "Jennifer", "Jessica", "Joan", "Julia", "Karen", "Kamala", "Kate",
+    "Katherine", "Laura", "Linda", "Lisa", "Maria", "Marie", "Marine", "Mary", "Megan",
+    "Michelle", "Nadia", "Nancy", "Natalia", "Natasha", "Nicola", "Nikki", "Olga", "Patricia",
+    "Priya", "Rachel", "Rebecca", "Ruth", "Sandra", "Sarah", "Sharon", "Sophie", "Susan",
+    "Svetlana", "Tatiana", "Theresa", "Ursula", "Valentina", "Wendy", "Yulia", "Zoe",
+    "Elise", "Ingrid", "Astrid", "Freya", "Sofia", "Lucia", "Chiara", "Marta", "Agnieszka",
+    "Katarzyna", "Ama", "Amara", "Ngozi", "Aisha", "Leila", "Yasmin", "Mei", "Yuki", "Hana",
+    "Aiko", "Camille", "Chloe", "Isabel", "Isabelle", "Carmen", "Rosa", "Teresa", "Margaret",
+    "Dorothy", "Judith", "Martha", "Nora", "Hazel", "Fiona", "Siobhan", "Bronwen", "Megan",
+    "Olivia", "Ava", "Mia", "Lena", "Greta", "Heidi", "Annika", "Lotte", "Marit", "Sigrid",
+];
+
+/// A person's grammatical gender, as pronouns refer to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    /// Referred to as "he".
+    Male,
+    /// Referred to as "she".
+    Female,
+}
+
+/// A mention read into its parts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reading {
+    /// The name, without title ("Sergei Ryabkov", "Kremlin"), when the mention has one.
+    pub name: Option<String>,
+    /// The title or description ("Russian Deputy Foreign Minister", "spokesman for the ministry").
+    pub role: Option<String>,
+    /// What it refers to.
+    pub kind: Option<SpeakerKind>,
+    /// Gender, when the words tell it.
+    pub gender: Option<Gender>,
+}
+
+fn is_acronym(w: &str) -> bool {
+    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
+}
+
+/// Gender of a given name, if it is a common one; Slavic surnames tell it by their ending.
+pub fn gender_of(words: &[&str]) -> Option<Gender> {
+    if let Some(first) = words.first() {
+        if let Some((_, g)) = COURTESY.iter().find(|(c, _)| c == first) {
+            return *g;
+        }
+        if MALE_NAMES.contains(first) {
+            return Some(Gender::Male);
+        }
+        if FEMALE_NAMES.contains(first) {
+            return Some(Gender::Female);
+        }
+    }
+    let last = words.last()?;
+    if ["ova", "eva", "ina", "aya", "ska"].iter().any(|e| last.ends_with(e)) {
+        Some(Gender::Female)
+    } else if ["ov", "ev", "in", "sky", "ski", "enko"].iter().any(|e| last.ends_with(e)) {
+        Some(Gender::Male)
+    } else {
+        None
+    }
+}
+
+/// True when `w` is a common given name.
+pub fn is_given_name(w: &str) -> bool {
+    MALE_NAMES.contains(&w) || FEMALE_NAMES.contains(&w)
+}
+
+/// Reads a capitalised mention given as its words ("Russian Deputy Foreign Minister Sergei
+/// Ryabkov", "the Kremlin", "Sherman", "a spokesman for the ministry").
+pub fn read(words: &[&str]) -> Reading {
+    let mut words = words;
+    let mut article = false;
+    while let Some(first) = words.first() {
+        if ["the", "The", "a", "A", "an", "An"].contains(first) {
+            article = true;
+            words = &words[1..];
+        } else {
+            break;
+        }
+    }
+    let Some(&last) = words.last() else {
+        return Reading::default();
+    };
+    let lower_last = last.to_lowercase();
+    let described = words.iter().any(|w| w.starts_with(char::is_lowercase) && !is_connector(w));
+    if !last.starts_with(char::is_uppercase) || described {
+        // A description: "spokesman for the ministry", "officials", "both sides".
+        let text = words.join_words();
+        let head = described_head(words);
+        let kind = if GROUP_HEADS.contains(&head.as_str()) {
+            SpeakerKind::Group
+        } else if ORG_HEADS.contains(&head.as_str()) {
+            SpeakerKind::Organization
+        } else {
+            SpeakerKind::Person
+        };
+        return match kind {
+            SpeakerKind::Person => Reading {
+                role: Some(text),
+                kind: Some(kind),
+                ..Reading::default()
+            },
+            _ => Reading {
+                name: Some(text),
+                kind: Some(kind),
+                ..Reading::default()
+            },
+        };
+    }
+    let org = ORG_WORDS.contains(&last)
+        || (words.len() == 1 && is_acronym(last))
+        || (article && !TITLE_WORDS.contains(&last))
+        || lower_last == "kremlin";
+    if org {
+        return Reading {
+            name: Some(words.join_words()),
+            kind: Some(SpeakerKind::Organization),
+            ..Reading::default()
+        };
+    }
+    // Title words up to the last one (with "of X" after a title), then the name.
+    let mut split = 0;
+    let mut k = 0;
+    while k < words.len() {
+        if TITLE_WORDS.contains(&words[k]) {
+            split = k + 1;
+        } else if is_connector(words[k]) && k > 0 && k < split + 1 && k + 1 < words.len() {
+            split = k + 2;
+            k += 1;
+        }
+        k += 1;
+    }
+    let (title, name) = words.split_at(split.min(words.len()));
+    let courtesy = name
+        .first()
+        .is_some_and(|w| COURTESY.iter().any(|(c, _)| c == w));
+    let gender = gender_of(name).or_else(|| gender_of(title));
+    let bare_name: &[&str] = if courtesy { &name[1..] } else { name };
+    Reading {
+        name: (!bare_name.is_empty()).then(|| bare_name.join_words()),
+        role: (!title.is_empty()).then(|| title.join_words()),
+        kind: Some(SpeakerKind::Person),
+        gender,
+    }
+}
+
+fn is_connector(w: &str) -> bool {
+    matches!(w, "of" | "for" | "at" | "on" | "and" | "&" | "’s" | "'s" | "-" | "de" | "van" | "von")
+}
+
+/// The head noun of a lower-case description: the last word before any "of"/"for"/"at".
+fn described_head(words: &[&str]) -> String {
+    let cut = words
+        .iter()
+        .position(|w| matches!(*w, "of" | "for" | "at" | "with" | "from"))
+        .unwrap_or(words.len());
+    let head = words[..cut].last().or(words.last()).copied().unwrap_or("");
+    head.to_lowercase()
+}
+
+/// Joins mention words the way they are written (no space before `’s` or after `-`).
+trait JoinWords {
+    fn join_words(&self) -> String;
+}
+
+impl JoinWords for [&str] {
+    fn join_words(&self) -> String {
+        let mut out = String::new();
+        for (i, w) in self.iter().enumerate() {
+            let glue = i > 0 && !matches!(*w, "’s" | "'s" | "-") && self[i - 1] != "-";
+            if glue {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> Reading {
+        read(&s.split(' ').collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn titles_split_from_names() {
+        let x = r("Russian Deputy Foreign Minister Sergei Ryabkov");
+        assert_eq!(x.name.as_deref(), Some("Sergei Ryabkov"));
+        assert_eq!(x.role.as_deref(), Some("Russian Deputy Foreign Minister"));
+        assert_eq!(x.gender, Some(Gender::Male));
+        let y = r("Deputy Secretary of State Wendy Sherman");
+        assert_eq!(y.name.as_deref(), Some("Wendy Sherman"));
+        assert_eq!(y.role.as_deref(), Some("Deputy Secretary of State"));
+        assert_eq!(y.gender, Some(Gender::Female));
+    }
+
+    #[test]
+    fn organisations_groups_and_descriptions() {
+        assert_eq!(r("the Kremlin").kind, Some(SpeakerKind::Organization));
+        assert_eq!(r("the Kremlin").name.as_deref(), Some("Kremlin"));
+        assert_eq!(r("NATO").kind, Some(SpeakerKind::Organization));
+        assert_eq!(r("both sides").kind, Some(SpeakerKind::Group));
+        let d = r("a spokesman for the ministry");
+        assert_eq!(d.kind, Some(SpeakerKind::Person));
+        assert_eq!(d.role.as_deref(), Some("spokesman for the ministry"));
+        assert_eq!(d.name, None);
+    }
+}
