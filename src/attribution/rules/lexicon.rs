@@ -52,7 +52,9 @@ const SPEECH_CUES: &[&str] = &[
     "scoff", "scoffed", "snap", "snapped", "sigh", "sighed", "exclaim", "exclaimed", "cry",
     "cried", "blast", "blasted", "slam", "slammed", "praise", "praised", "praises", "hail",
     "hailed", "rule", "ruled", "find", "found", "finds", "show", "shows", "showed",
-    "reckon", "reckons", "reckoned", "speculate", "speculated", "posit", "posited",
+    "reckon", "reckons", "reckoned", "speculate", "speculated", "posit", "posited", "continue",
+    "continues", "continued", "read", "reads", "sing", "sings", "sang", "post", "posted",
+    "posts", "explain", "tout", "touts", "touted", "insinuate", "insinuated", "acknowledges",
 ];
 
 /// Verbs of belief or stance.

@@ -52,6 +52,15 @@ impl Extractor for RulesExtractor {
     }
 }
 
+/// The token ranges of a content: one, or two around a parenthetical attribution.
+struct Parts(Vec<Range<usize>>);
+
+impl From<Range<usize>> for Parts {
+    fn from(r: Range<usize>) -> Self {
+        Parts(vec![r])
+    }
+}
+
 /// An attribution under construction, in token terms.
 #[derive(Debug, Clone)]
 struct Found {
@@ -114,6 +123,11 @@ impl<'a> Pass<'a> {
             let close_tok = self.view.token_after(self.pieces[last].close);
             let before = self.view.attribution_before(open_tok);
             let after = self.view.attribution_after(close_tok);
+            // `he said “budget reforms” would help` quotes a fragment of reported speech: a
+            // quotation right after its cue, with no colon or comma, is direct only when it
+            // runs to the end of its sentence.
+            let ends_sentence = self.view.ends_sentence(close_tok);
+            let before = before.filter(|b| b.punct || ends_sentence);
             let attached = match (before, after) {
                 (Some(b), _) if b.colon => Some((b, false)),
                 (_, Some(a)) => Some((a, true)),
@@ -155,20 +169,19 @@ impl<'a> Pass<'a> {
             if after_quote && i < self.pieces.len() && !self.pieces[i].continuation {
                 let resume = self.view.token_at(self.pieces[i].open);
                 let gap = cue.end..resume;
-                if gap.len() <= 2 && self.view.all_punct(&gap) {
-                    let comma = self.view.has(&gap, ",") || self.view.has(&gap, ":");
+                // “…,” she said. “…” continues the same quotation too, as annotated corpora
+                // (PolNeAR) mark it: one content with several spans.
+                if self.view.continues_quote(&gap) {
                     let piece = self.pieces[i].content.clone();
-                    if comma {
-                        self.found[idx].content.push(piece);
-                    } else {
-                        let mut next = self.found[idx].clone();
-                        next.content = vec![piece];
-                        next.cue = None;
-                        next.confidence = 0.7;
-                        self.found.push(next);
-                    }
+                    self.found[idx].content.push(piece);
                     self.piece_owner[i] = Some(idx);
                     i += 1;
+                    while i < self.pieces.len() && self.pieces[i].continuation {
+                        let piece = self.pieces[i].content.clone();
+                        self.found[idx].content.push(piece);
+                        self.piece_owner[i] = Some(idx);
+                        i += 1;
+                    }
                 }
             }
         }
@@ -238,6 +251,10 @@ impl<'a> Pass<'a> {
                         let c = if belief { 0.6 } else { 0.75 };
                         return self.make_indirect(np, full_cue, content, c, cue);
                     }
+                    // "…, he said, …": the attribution interrupts its content.
+                    if let Some(parts) = view.parenthetical(np.start, cue.range.end, sent.clone()) {
+                        return self.make_indirect(np, full_cue, Parts(parts), 0.7, cue);
+                    }
                     // "…, X said." with the content first.
                     let content = view.content_before(np.start, sent.start, cue.range.end, sent.end)?;
                     (Some(np), content, 0.7)
@@ -276,30 +293,33 @@ impl<'a> Pass<'a> {
         &mut self,
         source: Range<usize>,
         cue: Range<usize>,
-        content: Range<usize>,
+        content: impl Into<Parts>,
         confidence: f32,
         cue_info: &Cue,
     ) -> Option<Found> {
-        if content.len() < 2 {
+        let Parts(parts) = content.into();
+        if parts.iter().map(|p| p.len()).sum::<usize>() < 2 {
             return None;
         }
-        let mut range = self.view.byte_range(&content);
+        let mut ranges: Vec<NormRange> = parts.iter().map(|p| self.view.byte_range(p)).collect();
         let mut kind = QuoteKind::Indirect;
         let mut owned = Vec::new();
-        for (k, p) in self.pieces.iter().enumerate() {
-            let overlaps = p.open < range.end && p.close > range.start;
-            if !overlaps {
-                continue;
+        for range in &mut ranges {
+            for (k, p) in self.pieces.iter().enumerate() {
+                let overlaps = p.open < range.end && p.close > range.start;
+                if !overlaps {
+                    continue;
+                }
+                if self.piece_owner[k].is_some() {
+                    // Content that is an attributed quotation belongs to the direct pass.
+                    return None;
+                }
+                // A quotation that runs past the sentence carries the content with it.
+                range.start = range.start.min(p.open);
+                range.end = range.end.max(p.close);
+                owned.push(k);
+                kind = QuoteKind::Mixed;
             }
-            if self.piece_owner[k].is_some() {
-                // Content that is an attributed quotation belongs to the direct pass.
-                return None;
-            }
-            // A quotation that runs past the sentence carries the content with it.
-            range.start = range.start.min(p.open);
-            range.end = range.end.max(p.close);
-            owned.push(k);
-            kind = QuoteKind::Mixed;
         }
         if kind == QuoteKind::Indirect && weak_as_indirect(self.view.tok(cue_info.verb)) {
             return None;
@@ -309,12 +329,12 @@ impl<'a> Pass<'a> {
             self.piece_owner[k] = Some(idx);
         }
         Some(Found {
-            content: vec![range.clone()],
+            paragraph: self.view.paragraph_of(ranges[0].start),
+            content: ranges,
             kind,
             cue: Some(cue),
             source: Some(source),
             confidence: if kind == QuoteKind::Mixed { confidence + 0.05 } else { confidence },
-            paragraph: self.view.paragraph_of(range.start),
         })
     }
 

@@ -30,6 +30,18 @@ const CLAUSE_STARTERS: &[&str] = &[
     "every", "any", "anyone", "someone", "something", "much", "more", "less", "now",
 ];
 
+/// Words after a verb of saying that belong to the verb, not to its complement.
+const NOT_COMPLEMENT: &[&str] = &[
+    "in", "on", "at", "during", "after", "before", "with", "to", "by", "for", "of", "as",
+    "about", "from", "into", "over", "under", "through", "since", "until", "yesterday", "today",
+    "tonight", "last", "later", "earlier", "again", "also", "so", "too", "once", "twice", "and",
+    "or", "but", "then", "up", "out", "off", "down", "back", "away", "here", "there", "when",
+    "while", "because", "though", "although", "unless", "without", "via", "is", "was", "are",
+    "were", "be", "been", "has", "had", "have", "would", "will", "could", "should", "can",
+    "may", "might", "must", "not", "never", "do", "does", "did", "yes", "no", "which", "who",
+    "whom", "whose", "where", "than", "like", "upon", "against", "between", "among", "nothing",
+];
+
 /// A cue found at a token position.
 #[derive(Debug, Clone)]
 pub struct Cue {
@@ -54,6 +66,8 @@ pub struct QuoteCue {
     pub source: Option<Range<usize>>,
     /// The quotation follows a colon.
     pub colon: bool,
+    /// The quotation follows a colon or comma.
+    pub punct: bool,
     /// First token after the attribution.
     pub end: usize,
 }
@@ -152,10 +166,12 @@ impl<'a> TokenView<'a> {
         SUBJECT_PRONOUNS.contains(&w) || OBJECT_PRONOUNS.contains(&w)
     }
 
-    /// True when every token of `r` is punctuation.
-    pub fn all_punct(&self, r: &Range<usize>) -> bool {
-        r.clone()
-            .all(|i| self.tok(i).chars().all(|c| !c.is_alphanumeric()))
+    /// True when the quotation closing before token `close` ends its sentence.
+    pub fn ends_sentence(&self, close: usize) -> bool {
+        close >= self.len()
+            || matches!(self.tok(close), "." | "!" | "?")
+            || self.sentence_of.get(close) != self.sentence_of.get(close - 1)
+            || (close >= 2 && matches!(self.tok(close - 2), "." | "!" | "?"))
     }
 
     /// True when token `i` is punctuation.
@@ -163,9 +179,19 @@ impl<'a> TokenView<'a> {
         self.tok(i).chars().all(|c| !c.is_alphanumeric())
     }
 
-    /// True when some token of `r` is `w`.
-    pub fn has(&self, r: &Range<usize>, w: &str) -> bool {
-        r.clone().any(|i| self.tok(i) == w)
+    /// True when the tokens of `gap` can sit between two parts of one quotation: the rest of
+    /// the attribution's sentence, with no other quotation or cue in it.
+    pub fn continues_quote(&self, gap: &Range<usize>) -> bool {
+        if gap.len() > 25 {
+            return false;
+        }
+        let Some(last) = gap.clone().next_back() else {
+            return true;
+        };
+        matches!(self.tok(last), "." | "," | ":" | "!" | "?")
+            && gap
+                .clone()
+                .all(|k| !matches!(self.tok(k), "“" | "”") && self.cue_at(k, gap.end).is_none())
     }
 
     fn lower_is(&self, i: usize, list: &[&str]) -> bool {
@@ -222,6 +248,11 @@ impl<'a> TokenView<'a> {
         if w == "," {
             return self.appositive_np(last, lo);
         }
+        if w == ")" {
+            // "Rep. John Mica (R-Fla.) said": the name before the parenthesis.
+            let open = (last.saturating_sub(8).max(lo)..last).rev().find(|&k| self.tok(k) == "(")?;
+            return if open > lo { self.np_before(open - 1, lo) } else { None };
+        }
         if !self.is_head(last) {
             return None;
         }
@@ -267,7 +298,7 @@ impl<'a> TokenView<'a> {
             return None;
         }
         let np = self.np_before(open - 1, lo)?;
-        is_name_word(self.tok(open - 1)).then_some(np)
+        is_name_word(self.tok(np.end - 1)).then_some(np)
     }
 
     /// Source noun phrase starting at token `start`, ending before `hi`.
@@ -325,14 +356,14 @@ impl<'a> TokenView<'a> {
             return true;
         }
         let p = self.tok(start - 1);
-        p.chars().all(|c| !c.is_alphanumeric()) && p != "’s" || CLAUSE_OPENERS.contains(&p)
+        p.chars().all(|c| !c.is_alphanumeric()) && p != "’s" || self.lower_is(start - 1, CLAUSE_OPENERS)
     }
 
     /// The subject of a sentence: its opening noun phrase, when a verb follows it.
     pub fn subject_of(&self, sent: Range<usize>) -> Option<Range<usize>> {
         let mut j = sent.start;
         while j < sent.end
-            && (self.tok(j).chars().all(|c| !c.is_alphanumeric()) || CLAUSE_OPENERS.contains(&self.tok(j)))
+            && (self.is_punct(j) || self.lower_is(j, CLAUSE_OPENERS))
         {
             j += 1;
         }
@@ -354,13 +385,14 @@ impl<'a> TokenView<'a> {
         if j < hi && self.tok(j) == ":" {
             j += 1;
         }
-        let that = (j..(j + 6).min(hi))
+        let that = (j..(j + 10).min(hi))
             .take_while(|&k| self.tok(k) == "," || self.tok(k).chars().any(char::is_alphanumeric))
             .find(|&k| self.tok(k) == "that");
         let start = match that {
             Some(k) => k,
             None if belief => return None,
             None if j < hi && self.starts_clause(j) => j,
+            None if j < hi && cue.strength == CueStrength::Speech && self.opens_complement(j) => j,
             None => return None,
         };
         let end = self.clause_end(start, hi);
@@ -373,6 +405,17 @@ impl<'a> TokenView<'a> {
         } else {
             ""
         }
+    }
+
+    /// A lower-case word after a verb of saying starts its complement unless it is a
+    /// preposition or adverb of the verb itself ("said *in* a statement", "said *later*").
+    fn opens_complement(&self, j: usize) -> bool {
+        let w = self.tok(j);
+        w.starts_with(char::is_lowercase)
+            && !self.lower_is(j, NOT_COMPLEMENT)
+            && !w.ends_with("ly")
+            && j + 1 < self.len()
+            && !self.is_punct(j + 1)
     }
 
     fn starts_clause(&self, j: usize) -> bool {
@@ -439,6 +482,30 @@ impl<'a> TokenView<'a> {
         (end >= start + 3).then_some(start..end)
     }
 
+    /// "Though that went smoothly, he said, replacing her would not": the content on both
+    /// sides of an attribution set off by commas.
+    pub fn parenthetical(
+        &self,
+        np_start: usize,
+        cue_end: usize,
+        sent: Range<usize>,
+    ) -> Option<Vec<Range<usize>>> {
+        if np_start <= sent.start + 2
+            || self.tok(np_start - 1) != ","
+            || cue_end >= sent.end
+            || self.tok(cue_end) != ","
+        {
+            return None;
+        }
+        let mut start = sent.start;
+        while start < np_start && self.is_punct(start) && self.tok(start) != "“" {
+            start += 1;
+        }
+        let before = start..np_start - 1;
+        let after = cue_end + 1..self.trim_end(cue_end + 1, sent.end);
+        (before.len() >= 2 && after.len() >= 3).then(|| vec![before, after])
+    }
+
     /// "…, said the minister.": the source after an inverted cue.
     pub fn source_after_inverted(&self, cue: &Cue, sent: Range<usize>) -> Option<Range<usize>> {
         if cue.range.start <= sent.start || self.tok(cue.range.start - 1) != "," {
@@ -450,7 +517,12 @@ impl<'a> TokenView<'a> {
 
     /// The attribution right before a quotation opening at token `open`.
     pub fn attribution_before(&self, open: usize) -> Option<QuoteCue> {
-        let sent = self.sentence_around(open);
+        let mut sent = self.sentence_around(open);
+        if open == sent.start && open > 0 && self.tok(open - 1) == ":" {
+            // "He said:" closing the paragraph before the quotation.
+            sent = self.sentence_around(open - 1);
+            sent.end = open;
+        }
         let lo = sent.start;
         if open <= lo {
             return None;
@@ -473,6 +545,7 @@ impl<'a> TokenView<'a> {
                         cue: p + 1..p + 1,
                         source: Some(np),
                         colon,
+                        punct,
                         end: open,
                     });
                 }
@@ -492,6 +565,7 @@ impl<'a> TokenView<'a> {
                     cue: cue.range,
                     source: Some(np),
                     colon,
+                    punct,
                     end: open,
                 });
             }
@@ -505,10 +579,26 @@ impl<'a> TokenView<'a> {
                 cue: aux..cue.range.end,
                 source: Some(np),
                 colon,
+                punct,
                 end: open,
             });
         }
         None
+    }
+
+    /// Skips an appositive or parenthesis after a name ("Flynn, a top Trump surrogate, said",
+    /// "Mica (R-Fla.) said"): the token after it, or `k` when there is none.
+    fn skip_aside(&self, k: usize, hi: usize) -> usize {
+        let (open, close) = match self.tok_or_empty(k) {
+            "," => (",", ","),
+            "(" => ("(", ")"),
+            _ => return k,
+        };
+        let _ = open;
+        let end = (k + 1..hi.min(k + 16))
+            .take_while(|&e| !matches!(self.tok(e), "“" | "”" | "." | ";"))
+            .find(|&e| self.tok(e) == close);
+        end.map_or(k, |e| e + 1)
     }
 
     fn first_word(&self, lo: usize) -> usize {
@@ -522,13 +612,30 @@ impl<'a> TokenView<'a> {
         if close >= self.len() {
             return None;
         }
-        let hi = self.paragraph_end_tok(close).min(close + 14);
+        let hi = self.paragraph_end_tok(close).min(close + 30);
         let mut j = close;
         if j < hi && self.tok(j) == "," {
             j += 1;
         }
         if j >= hi {
             return None;
+        }
+        // “It is over.” He left: a full stop inside the marks ends the sentence, so a
+        // capitalised word after it starts the next one.
+        let full_stop = close >= 2 && self.tok(close - 2) == "." && self.tok(close - 1) == "”";
+        if full_stop && self.tok(j).starts_with(char::is_uppercase) {
+            return None;
+        }
+        // “…” ― Krystal Correa: a dash signs the quotation.
+        if matches!(self.tok(j), "―" | "—" | "–") && j + 1 < hi && is_name_word(self.tok(j + 1)) {
+            let np = self.np_after(j + 1, hi)?;
+            return Some(QuoteCue {
+                end: np.end,
+                cue: j..j + 1,
+                source: Some(np),
+                colon: false,
+                punct: false,
+            });
         }
         if let Some(cue) = self.cue_at(j, hi) {
             let np = self.np_after(cue.range.end, hi)?;
@@ -537,10 +644,11 @@ impl<'a> TokenView<'a> {
                 cue: cue.range,
                 source: Some(np),
                 colon: false,
+                punct: false,
             });
         }
         let np = self.np_after(j, hi)?;
-        let mut k = np.end;
+        let mut k = self.skip_aside(np.end, hi);
         while k < hi && self.lower_is(k, BETWEEN_SOURCE_AND_CUE) {
             k += 1;
         }
@@ -555,6 +663,7 @@ impl<'a> TokenView<'a> {
                     cue: k..obj.end + 2,
                     source: Some(obj.clone()),
                     colon: false,
+                punct: false,
                     end: obj.end + 2,
                 });
             }
@@ -564,6 +673,7 @@ impl<'a> TokenView<'a> {
             cue: np.end..cue.range.end,
             source: Some(np),
             colon: false,
+            punct: false,
             end: cue.range.end,
         })
     }
