@@ -228,8 +228,14 @@ impl<'a> Pass<'a> {
             && view.is_punct(cue.range.start - 1)
         {
             // ", saying …": the speaker is the sentence's subject.
+            let earlier = self.found.iter().rev().find(|f| {
+                f.cue
+                    .as_ref()
+                    .is_some_and(|c| c.start >= sent.start && c.end <= cue.range.start)
+            });
             let src = subject
                 .clone()
+                .or_else(|| earlier.and_then(|f| f.source.clone()))
                 .or_else(|| view.subject_of(sent.clone()))?;
             let content = view.complement(cue, sent.end, false)?;
             (Some(src), content, 0.65)

@@ -253,7 +253,9 @@ impl<'a> TokenView<'a> {
             let open = (last.saturating_sub(8).max(lo)..last).rev().find(|&k| self.tok(k) == "(")?;
             return if open > lo { self.np_before(open - 1, lo) } else { None };
         }
-        if !self.is_head(last) {
+        // "the announcer", "a friend": a described source whose noun the lexicon lacks.
+        let described = self.is_modifier(last) && self.determiner_within(last, lo, 3);
+        if !self.is_head(last) && !described {
             return None;
         }
         let mut j = last;
@@ -330,6 +332,18 @@ impl<'a> TokenView<'a> {
                 }
             } else if described && self.is_modifier(j) && j - start < 5 {
                 j += 1;
+                // The lexicon does not know every noun: a described source may end in one.
+                let before_cue = j < hi && self.cue_at(j, hi).is_some();
+                let last_word = j == hi || !self.is_modifier(j) || before_cue;
+                let noun =
+                    !self.lower_is(j - 1, NOT_COMPLEMENT) && !self.tok(j - 1).ends_with("ly");
+                if last_word && noun && (end.is_none() || j == hi || self.is_punct(j) || before_cue)
+                {
+                    end = Some(j);
+                }
+                if before_cue {
+                    break;
+                }
             } else {
                 break;
             }
@@ -362,9 +376,10 @@ impl<'a> TokenView<'a> {
     /// The subject of a sentence: its opening noun phrase, when a verb follows it.
     pub fn subject_of(&self, sent: Range<usize>) -> Option<Range<usize>> {
         let mut j = sent.start;
-        while j < sent.end
-            && (self.is_punct(j) || self.lower_is(j, CLAUSE_OPENERS))
-        {
+        while j < sent.end && (self.is_punct(j) || self.lower_is(j, CLAUSE_OPENERS)) {
+            if self.tok(j) == "“" {
+                return None;
+            }
             j += 1;
         }
         let np = self.np_after(j, sent.end)?;
@@ -594,9 +609,9 @@ impl<'a> TokenView<'a> {
             "(" => ("(", ")"),
             _ => return k,
         };
-        let _ = open;
+        let stops: &[&str] = if open == "(" { &["“", "”"] } else { &["“", "”", ".", ";"] };
         let end = (k + 1..hi.min(k + 16))
-            .take_while(|&e| !matches!(self.tok(e), "“" | "”" | "." | ";"))
+            .take_while(|&e| !stops.contains(&self.tok(e)))
             .find(|&e| self.tok(e) == close);
         end.map_or(k, |e| e + 1)
     }
@@ -648,7 +663,8 @@ impl<'a> TokenView<'a> {
             });
         }
         let np = self.np_after(j, hi)?;
-        let mut k = self.skip_aside(np.end, hi);
+        let aux = self.skip_aside(np.end, hi);
+        let mut k = aux;
         while k < hi && self.lower_is(k, BETWEEN_SOURCE_AND_CUE) {
             k += 1;
         }
@@ -670,7 +686,7 @@ impl<'a> TokenView<'a> {
         }
         let cue = self.cue_at(k, hi)?;
         Some(QuoteCue {
-            cue: np.end..cue.range.end,
+            cue: aux..cue.range.end,
             source: Some(np),
             colon: false,
             punct: false,
