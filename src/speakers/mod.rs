@@ -58,6 +58,10 @@ struct Entity {
     role: Option<String>,
     kind: SpeakerKind,
     gender: Option<Gender>,
+    /// Registered from a bare capitalised pair ("Ilona Varga") without a title or a known
+    /// given name: good enough to expand a surname, too weak to be a pronoun's antecedent
+    /// until it has been a source.
+    weak: bool,
 }
 
 impl Entity {
@@ -67,6 +71,7 @@ impl Entity {
             role: r.role.clone(),
             kind: r.kind.unwrap_or(SpeakerKind::Unknown),
             gender: r.gender,
+            weak: false,
         }
     }
 
@@ -104,6 +109,7 @@ impl<'a> Registry<'a> {
         };
         for run in name_runs(analysis, quoted) {
             let words = reg.words(&run);
+            let run_has_article = words.first().is_some_and(|w| *w == "the");
             let reading = read(&words);
             if reading.kind != Some(SpeakerKind::Person) {
                 continue;
@@ -124,6 +130,12 @@ impl<'a> Registry<'a> {
                 }
                 None if evidence && name.contains(' ') || reading.role.is_some() => {
                     reg.entities.push(Entity::from_reading(&reading));
+                    Some(reg.entities.len() - 1)
+                }
+                None if !run_has_article && (2..=3).contains(&name.split(' ').count()) => {
+                    let mut e = Entity::from_reading(&reading);
+                    e.weak = true;
+                    reg.entities.push(e);
                     Some(reg.entities.len() - 1)
                 }
                 None => None,
@@ -171,9 +183,14 @@ impl<'a> Registry<'a> {
 
     /// The most recent person before `pos` that `gender` allows.
     fn antecedent_person(&self, pos: usize, gender: Option<Gender>) -> Option<usize> {
-        let compatible = |id: usize| match (gender, self.entities[id].gender) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
+        let spoke = |id: usize| self.sources.iter().any(|s| s.1 == id);
+        let compatible = |id: usize| {
+            let e = &self.entities[id];
+            (!e.weak || spoke(id))
+                && match (gender, e.gender) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                }
         };
         let from_text = self
             .person_mentions
@@ -266,7 +283,13 @@ impl<'a> Registry<'a> {
         let role = ["a ", "an ", "the ", "who is "]
             .iter()
             .find_map(|a| inner.strip_prefix(a))?;
-        (role.split(' ').count() <= 12 && !role.contains('“')).then(|| role.to_string())
+        // Only an aside that the cue follows is about the speaker ("Raman, the chief
+        // executive, said"); "according to Raman, the company will …" is content.
+        let after = rest[end + 1..].trim_start();
+        let next_word = after.split([' ', ',', '.']).next().unwrap_or("");
+        let cue_follows = crate::attribution::rules::lexicon::cue_strength(next_word).is_some();
+        let short = role.split(' ').count() <= 10 && !role.contains(['“', '”']);
+        (cue_follows && short).then(|| role.to_string())
     }
 }
 

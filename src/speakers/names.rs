@@ -26,6 +26,8 @@ const TITLE_WORDS: &[&str] = &[
     "Infrastructure", "Development", "Communications", "Industry", "Planning", "Housing",
     "Works", "Fisheries", "Budget", "Court", "Supreme", "High", "District", "Federal",
     "Acting", "Interim", "Former", "Ex", "First", "Lady", "Cabinet", "Council", "Union",
+    "Substitute", "Challenger", "Incumbent", "Candidate", "Independent", "Opposition",
+    "Veteran", "Rookie", "Defending", "Champion", "Frontrunner", "Nominee",
 ];
 
 /// Courtesy titles: they mark a person (and a gender) but are not a role.
@@ -38,7 +40,9 @@ const COURTESY: &[(&str, Option<Gender>)] = &[
     ("Ms", Some(Gender::Female)),
     ("Miss", Some(Gender::Female)),
     ("Dr.", None),
+    ("Dr", None),
     ("Prof.", None),
+    ("Prof", None),
 ];
 
 /// Last words of organisation names.
@@ -84,6 +88,8 @@ const GROUP_HEADS: &[&str] = &[
     "nations", "allies", "parties", "delegations", "operatives", "journalists", "reporters",
     "editors", "auditors", "consultants", "partners", "participants", "respondents",
     "americans", "democrats", "republicans", "judges", "senators", "unions", "officials’",
+    "parents", "forecasters", "shoppers", "passengers", "patients", "farmers", "locals",
+    "neighbours", "neighbors", "commuters", "traders", "investors", "bankers", "unionists",
 ];
 
 /// Common given names, for telling a person's name from a place and for pronoun gender.
@@ -194,30 +200,33 @@ pub fn read(words: &[&str]) -> Reading {
         return Reading::default();
     };
     let lower_last = last.to_lowercase();
+    // "council leader Robert Fenwick": a lower-case title before a name.
+    let name_start = words
+        .iter()
+        .rposition(|w| !w.starts_with(char::is_uppercase))
+        .map_or(0, |k| k + 1);
+    if name_start > 0 && name_start < words.len() && !is_connector(words[name_start - 1]) {
+        let mut reading = read(&words[name_start..]);
+        if reading.kind == Some(SpeakerKind::Person) && reading.name.is_some() {
+            let prefix = words[..name_start].join_words();
+            reading.role = Some(match reading.role {
+                Some(title) => format!("{prefix} {title}"),
+                None => prefix,
+            });
+            return reading;
+        }
+    }
+    // A capitalised common noun opening a sentence ("Analysts said") is a description.
+    if let [one] = words {
+        let lower = one.to_lowercase();
+        let common = GROUP_HEADS.contains(&lower.as_str()) || ORG_HEADS.contains(&lower.as_str());
+        if common && !ORG_WORDS.contains(one) {
+            return read_description(&[lower.as_str()]);
+        }
+    }
     let described = words.iter().any(|w| w.starts_with(char::is_lowercase) && !is_connector(w));
     if !last.starts_with(char::is_uppercase) || described {
-        // A description: "spokesman for the ministry", "officials", "both sides".
-        let text = words.join_words();
-        let head = described_head(words);
-        let kind = if GROUP_HEADS.contains(&head.as_str()) {
-            SpeakerKind::Group
-        } else if ORG_HEADS.contains(&head.as_str()) {
-            SpeakerKind::Organization
-        } else {
-            SpeakerKind::Person
-        };
-        return match kind {
-            SpeakerKind::Person => Reading {
-                role: Some(text),
-                kind: Some(kind),
-                ..Reading::default()
-            },
-            _ => Reading {
-                name: Some(text),
-                kind: Some(kind),
-                ..Reading::default()
-            },
-        };
+        return read_description(words);
     }
     let org = ORG_WORDS.contains(&last)
         || (words.len() == 1 && is_acronym(last))
@@ -253,6 +262,33 @@ pub fn read(words: &[&str]) -> Reading {
         role: (!title.is_empty()).then(|| title.join_words()),
         kind: Some(SpeakerKind::Person),
         gender,
+    }
+}
+
+/// A description: "spokesman for the ministry", "officials", "both sides". Organisations and
+/// groups are named by their description; a described person has only a role.
+fn read_description(words: &[&str]) -> Reading {
+    let text = words.join_words();
+    let head = described_head(words);
+    let plural = head.ends_with('s') && !head.ends_with("ss") && !ORG_HEADS.contains(&head.as_str());
+    let kind = if GROUP_HEADS.contains(&head.as_str()) || plural {
+        SpeakerKind::Group
+    } else if ORG_HEADS.contains(&head.as_str()) {
+        SpeakerKind::Organization
+    } else {
+        SpeakerKind::Person
+    };
+    match kind {
+        SpeakerKind::Person => Reading {
+            role: Some(text),
+            kind: Some(kind),
+            ..Reading::default()
+        },
+        _ => Reading {
+            name: Some(text),
+            kind: Some(kind),
+            ..Reading::default()
+        },
     }
 }
 
@@ -319,5 +355,11 @@ mod tests {
         assert_eq!(d.kind, Some(SpeakerKind::Person));
         assert_eq!(d.role.as_deref(), Some("spokesman for the ministry"));
         assert_eq!(d.name, None);
+        assert_eq!(r("Analysts").kind, Some(SpeakerKind::Group));
+        assert_eq!(r("Union members").kind, Some(SpeakerKind::Group));
+        let t = r("council leader Robert Fenwick");
+        assert_eq!(t.name.as_deref(), Some("Robert Fenwick"));
+        assert_eq!(t.role.as_deref(), Some("council leader"));
+        assert_eq!(r("Dr Amira Hassan").name.as_deref(), Some("Amira Hassan"));
     }
 }

@@ -570,10 +570,14 @@ fn german_guillemets(chars: &[char]) -> bool {
         if !matches!(c, '«' | '»' | '‹' | '›') {
             continue;
         }
-        let prev = i.checked_sub(1).map(|p| chars[p]);
-        let next = chars.get(i + 1).copied();
-        let opens = opening_position(prev) && next.is_some_and(|n| !n.is_whitespace());
-        let closes = !opening_position(prev) && next.is_none_or(|n| !n.is_alphanumeric());
+        // French typesetting puts a space inside the marks (`« Oui »`), so the neighbours
+        // that tell an opening from a closing mark are the nearest visible characters.
+        let visible = |c: &&char| !c.is_whitespace();
+        let prev = chars[..i].iter().rev().find(visible).copied();
+        let next = chars[i + 1..].iter().find(visible).copied();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let opens = word(next) && !word(prev) || prev.is_none();
+        let closes = !opens && next.is_none_or(|n| !n.is_alphanumeric());
         let french_open = matches!(c, '«' | '‹');
         match (opens, closes) {
             (true, false) if french_open => french += 1,
@@ -635,6 +639,10 @@ mod tests {
         assert_eq!(norm("as \"attempts.” But"), "as “attempts.” But");
         assert_eq!(norm("«Oui», dit-il"), "“Oui”, dit-il");
         assert_eq!(norm("»Ja«, sagte er. »Nein«"), "“Ja”, sagte er. “Nein”");
+        assert_eq!(
+            norm("Il a dit. « Non », dit-il, « jamais. »"),
+            "Il a dit. “ Non ”, dit-il, “ jamais. ”"
+        );
         assert_eq!(norm("„Ja“, sagte er"), "“Ja”, sagte er");
         assert_eq!(norm("”Hej”, sa han"), "“Hej”, sa han");
         assert_eq!(norm("``Yes,'' he said"), "“Yes,” he said");

@@ -31,7 +31,7 @@ const SPEECH_CUES: &[&str] = &[
     "promise", "promises", "promised", "promising", "vow", "vows", "vowed", "vowing", "pledge",
     "pledges", "pledged", "pledging", "threaten", "threatens", "threatened", "threatening",
     "complain", "complains", "complained", "complaining", "allege", "alleges", "alleged",
-    "alleging", "recall", "recalls", "recalled", "recalling", "remark", "remarks", "remarked",
+    "alleging", "recalled", "recalling", "remark", "remarks", "remarked",
     "observe", "observes", "observed", "emphasize", "emphasizes", "emphasized", "emphasise",
     "emphasises", "emphasised", "emphasizing", "stress", "stresses", "stressed", "stressing",
     "reiterate", "reiterates", "reiterated", "reiterating", "repeat", "repeats", "repeated",

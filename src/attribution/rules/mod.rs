@@ -327,6 +327,14 @@ impl<'a> Pass<'a> {
                 kind = QuoteKind::Mixed;
             }
         }
+        // Extending to whole quotations can make the parts meet: join them then.
+        ranges.dedup_by(|b, a| {
+            let meet = b.start <= a.end;
+            if meet {
+                a.end = a.end.max(b.end);
+            }
+            meet
+        });
         if kind == QuoteKind::Indirect && weak_as_indirect(self.view.tok(cue_info.verb)) {
             return None;
         }

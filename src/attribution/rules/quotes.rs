@@ -90,7 +90,12 @@ fn pair_paragraph(body: &str, base: usize, next_opens: bool, carried: bool) -> V
     if let Some(o) = open {
         // Still open at the paragraph end: continued when the next paragraph opens again
         // (the news convention for multi-paragraph quotes), unbalanced otherwise.
-        if next_opens {
+        // A paragraph that attributes its own quotation ("…, said Tom Reyes") is not one
+        // that the next paragraph continues: its opening mark is unbalanced.
+        let attributed = [", said ", ", says ", " said.", " says."]
+            .iter()
+            .any(|c| body[o..].contains(c));
+        if next_opens && !attributed {
             let continuation = carried && o == 0 && out.is_empty();
             push_piece(&mut out, body, base, o, body.len(), true, continuation);
         }

@@ -400,8 +400,13 @@ impl<'a> TokenView<'a> {
         if j < hi && self.tok(j) == ":" {
             j += 1;
         }
+        // "said on Monday that": an adverbial may come first, but not an infinitive
+        // ("agreed to reopen the crossings that …", where "that" is a relative pronoun).
         let that = (j..(j + 10).min(hi))
-            .take_while(|&k| self.tok(k) == "," || self.tok(k).chars().any(char::is_alphanumeric))
+            .take_while(|&k| {
+                (self.tok(k) == "," || self.tok(k).chars().any(char::is_alphanumeric))
+                    && self.tok(k) != "to"
+            })
             .find(|&k| self.tok(k) == "that");
         let start = match that {
             Some(k) => k,
@@ -627,7 +632,8 @@ impl<'a> TokenView<'a> {
         if close >= self.len() {
             return None;
         }
-        let hi = self.paragraph_end_tok(close).min(close + 30);
+        // The attribution must share the closing mark's paragraph.
+        let hi = self.paragraph_end_tok(close.saturating_sub(1)).min(close + 30);
         let mut j = close;
         if j < hi && self.tok(j) == "," {
             j += 1;
