@@ -243,3 +243,167 @@ fn missing_input_files_are_error_lines_not_failures() {
     assert!(record_docs(&lines).iter().all(|d| d == "good"));
     assert_eq!(summary_documents(&out), 2);
 }
+
+/// Text with quote marks that never close, or close without opening.
+const UNBALANCED: &str = "\"We are ready,\" the minister said. \"And then the talks \u{201c}stalled, \
+he added.\n\nNobody closed this \u{201c}quote. Or \u{2018}this one. The mayor said the plan\u{201d} \
+was fine\" and \u{00ab}left it there.";
+
+/// The original text of a code-point span.
+fn slice(text: &str, span: &Value) -> String {
+    let (start, end) = (
+        span[0].as_u64().unwrap() as usize,
+        span[1].as_u64().unwrap() as usize,
+    );
+    assert!(
+        start <= end && end <= text.chars().count(),
+        "span {span} out of range"
+    );
+    text.chars().skip(start).take(end - start).collect()
+}
+
+/// Every record is well-formed: its spans lie inside the document and slice the original text
+/// to the record's texts (code-point offsets), and its quote id matches its spans.
+fn assert_records_sane(lines: &[Value], texts: &BTreeMap<&str, &str>) {
+    for r in lines.iter().filter(|l| l.get("error").is_none()) {
+        let doc = r["doc_id"].as_str().unwrap();
+        let text = texts
+            .get(doc)
+            .unwrap_or_else(|| panic!("record for unknown doc {doc}"));
+        let spans = r["quote"]["spans"].as_array().unwrap();
+        assert!(!spans.is_empty(), "{r}");
+        let joined: Vec<String> = spans.iter().map(|s| slice(text, s)).collect();
+        assert_eq!(
+            r["quote"]["text"].as_str().unwrap(),
+            joined.join(" "),
+            "{r}"
+        );
+        let first = spans[0][0].as_u64().unwrap();
+        let last = spans[spans.len() - 1][1].as_u64().unwrap();
+        assert_eq!(r["quote_id"], format!("{doc}:{first}-{last}"), "{r}");
+        for part in [&r["cue"], &r["speaker"]["mention"]] {
+            if !part.is_null() {
+                assert_eq!(
+                    part["text"].as_str().unwrap(),
+                    slice(text, &part["span"]),
+                    "{r}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_jsonl_lines_on_stdin_each_get_an_error_and_the_rest_is_read() {
+    let mut input = Vec::new();
+    let mut line = |bytes: &[u8]| {
+        input.extend_from_slice(bytes);
+        input.push(b'\n');
+    };
+    line(
+        serde_json::json!({"id": "u1", "text": ARTICLE})
+            .to_string()
+            .as_bytes(),
+    );
+    // Latin-1 bytes inside an otherwise valid line.
+    line(b"{\"id\": \"u2\", \"text\": \"Caf\xe9 owners said the rent was too high.\"}");
+    line(
+        serde_json::json!({"id": "u3", "text": UNBALANCED})
+            .to_string()
+            .as_bytes(),
+    );
+    line(b"{\"id\": \"u4\", \"title\": \"no text\"}");
+    line(b"[\"an\", \"array\"]");
+    line(
+        serde_json::json!({"id": "u6", "text": ARTICLE})
+            .to_string()
+            .as_bytes(),
+    );
+    // A last line cut off in the middle, with no newline.
+    input.extend_from_slice(b"{\"id\": \"u7\", \"text\": \"The strike");
+
+    let out = run(&["-"], Some(&input));
+    assert_ok(&out);
+    let lines = lines(&out);
+    let expected: BTreeMap<String, String> = [
+        ("stdin:2", "invalid_utf8"),
+        ("u4", "missing_field"),
+        ("stdin:5", "invalid_json"),
+        ("stdin:7", "invalid_json"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(errors(&lines), expected);
+    assert_eq!(summary_documents(&out), 7);
+    let texts: BTreeMap<&str, &str> = [("u1", ARTICLE), ("u3", UNBALANCED), ("u6", ARTICLE)]
+        .into_iter()
+        .collect();
+    assert_records_sane(&lines, &texts);
+    // Output order follows input order, whatever the threads do.
+    let order: Vec<&str> = lines
+        .iter()
+        .map(|l| l["doc_id"].as_str().unwrap())
+        .collect();
+    let mut sorted_by_input = order.clone();
+    let rank = |d: &str| {
+        ["u1", "stdin:2", "u3", "u4", "stdin:5", "u6", "stdin:7"]
+            .iter()
+            .position(|x| *x == d)
+            .unwrap()
+    };
+    sorted_by_input.sort_by_key(|d| rank(d));
+    assert_eq!(order, sorted_by_input);
+}
+
+#[test]
+fn unbalanced_quotes_give_sane_records_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str); 4] = [
+        ("unbalanced", UNBALANCED),
+        (
+            "only-open",
+            "\u{201c}This quote never ends, said the mayor on Monday",
+        ),
+        (
+            "only-close",
+            "The mayor said so\u{201d} and left.\" Then nothing.",
+        ),
+        (
+            "marks-only",
+            "\" \u{201c} \u{201d} \u{ab} \u{bb} ' \u{2018} \u{2019} \"",
+        ),
+    ];
+    for (name, text) in cases {
+        fs::write(dir.path().join(format!("{name}.txt")), text).unwrap();
+    }
+    let out = run(&[dir.path().to_str().unwrap()], None);
+    assert_ok(&out);
+    let lines = lines(&out);
+    assert!(errors(&lines).is_empty(), "{:?}", errors(&lines));
+    assert_records_sane(&lines, &cases.into_iter().collect());
+    assert_eq!(summary_documents(&out), 4);
+}
+
+#[test]
+fn empty_inputs_are_not_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    // An empty JSONL file holds no document; an empty .txt file is one (empty) document.
+    let jsonl = dir.path().join("empty.jsonl");
+    fs::write(&jsonl, b"").unwrap();
+    let gz_path = dir.path().join("empty.jsonl.gz");
+    gz(&gz_path, "");
+    let out = run(&[jsonl.to_str().unwrap(), gz_path.to_str().unwrap()], None);
+    assert_ok(&out);
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(summary_documents(&out), 0);
+    // Nothing at all on stdin.
+    let out = run(&["-"], Some(b""));
+    assert_ok(&out);
+    assert!(out.stdout.is_empty());
+    assert_eq!(summary_documents(&out), 0);
+}

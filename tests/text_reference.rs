@@ -8,12 +8,15 @@ use newsquotes::text::Analysis;
 use std::path::PathBuf;
 use text_common::assert_analysis_maps_back;
 
-/// `../shared/REL` next to the checkout (or `../../shared` for a git worktree one level deeper).
+/// `SHARED/REL`, SHARED being `$NEWSQUOTES_SHARED`, else `../shared` next to the checkout (or
+/// `../../shared` for a git worktree one level deeper).
 fn shared(rel: &str) -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let found = ["../shared", "../../shared"]
-        .iter()
-        .map(|d| root.join(d).join(rel))
+    let found = std::env::var_os("NEWSQUOTES_SHARED")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([root.join("../shared"), root.join("../../shared")])
+        .map(|d| d.join(rel))
         .find(|p| p.exists());
     if found.is_none() {
         eprintln!("SKIPPED: ../shared/{rel} not found (shared data absent)");

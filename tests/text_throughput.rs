@@ -10,9 +10,11 @@ use std::time::Instant;
 #[ignore = "measurement, run in release mode"]
 fn analysis_throughput_on_polnear_dev() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let Some(dir) = ["../shared", "../../shared"]
-        .iter()
-        .map(|d| root.join(d).join("data/polnear/dev/text"))
+    let Some(dir) = std::env::var_os("NEWSQUOTES_SHARED")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([root.join("../shared"), root.join("../../shared")])
+        .map(|d| d.join("data/polnear/dev/text"))
         .find(|p| p.exists())
     else {
         eprintln!("SKIPPED: ../shared/data/polnear/dev/text not found (shared data absent)");

@@ -226,17 +226,18 @@ impl<'a> Registry<'a> {
         let pos = mention.start;
         if let [one] = words.as_slice() {
             let lower = one.to_lowercase();
-            let pronoun = match lower.as_str() {
-                "he" | "him" => Some(self.antecedent_person(pos, Some(Gender::Male))),
-                "she" | "her" => Some(self.antecedent_person(pos, Some(Gender::Female))),
-                "they" | "them" => Some(self.antecedent_collective(
-                    pos,
-                    &[SpeakerKind::Group, SpeakerKind::Organization],
-                )),
-                "it" => Some(self.antecedent_collective(pos, &[SpeakerKind::Organization])),
-                "i" | "we" | "you" | "us" | "me" => Some(None),
-                _ => None,
-            };
+            let pronoun =
+                match lower.as_str() {
+                    "he" | "him" => Some(self.antecedent_person(pos, Some(Gender::Male))),
+                    "she" | "her" => Some(self.antecedent_person(pos, Some(Gender::Female))),
+                    "they" | "them" => Some(self.antecedent_collective(
+                        pos,
+                        &[SpeakerKind::Group, SpeakerKind::Organization],
+                    )),
+                    "it" => Some(self.antecedent_collective(pos, &[SpeakerKind::Organization])),
+                    "i" | "we" | "you" | "us" | "me" => Some(None),
+                    _ => None,
+                };
             if let Some(found) = pronoun {
                 return found.map(|id| (id, 0.8));
             }

@@ -245,7 +245,8 @@ impl<'a> Pass<'a> {
             let coordinated = cue.range.start > sent.start
                 && matches!(view.tok(cue.range.start - 1), "but" | "and");
             if let (None, true, Some(np)) = (&src, coordinated, subject.clone()) {
-                let content = view.complement(cue, sent.end, cue.strength == CueStrength::Belief)?;
+                let content =
+                    view.complement(cue, sent.end, cue.strength == CueStrength::Belief)?;
                 return self.make_indirect(np, cue.range.clone(), content, 0.7, cue);
             }
             match src {
@@ -262,13 +263,15 @@ impl<'a> Pass<'a> {
                         return self.make_indirect(np, full_cue, Parts(parts), 0.7, cue);
                     }
                     // "…, X said." with the content first.
-                    let content = view.content_before(np.start, sent.start, cue.range.end, sent.end)?;
+                    let content =
+                        view.content_before(np.start, sent.start, cue.range.end, sent.end)?;
                     (Some(np), content, 0.7)
                 }
                 _ => {
                     // "…, said X."
                     let np = view.source_after_inverted(cue, sent.clone())?;
-                    let content = view.content_before(cue.range.start, sent.start, np.end, sent.end)?;
+                    let content =
+                        view.content_before(cue.range.start, sent.start, np.end, sent.end)?;
                     (Some(np), content, 0.7)
                 }
             }
@@ -279,7 +282,11 @@ impl<'a> Pass<'a> {
     }
 
     /// `according to X, …` and `…, according to X`.
-    fn according_to(&self, cue: &Cue, sent: Range<usize>) -> Option<(Option<Range<usize>>, Range<usize>, f32)> {
+    fn according_to(
+        &self,
+        cue: &Cue,
+        sent: Range<usize>,
+    ) -> Option<(Option<Range<usize>>, Range<usize>, f32)> {
         let view = &self.view;
         let np = view.np_after(cue.range.end, sent.end)?;
         if np.end < sent.end && view.tok(np.end) == "," {
@@ -348,7 +355,11 @@ impl<'a> Pass<'a> {
             kind,
             cue: Some(cue),
             source: Some(source),
-            confidence: if kind == QuoteKind::Mixed { confidence + 0.05 } else { confidence },
+            confidence: if kind == QuoteKind::Mixed {
+                confidence + 0.05
+            } else {
+                confidence
+            },
         })
     }
 
@@ -365,11 +376,9 @@ impl<'a> Pass<'a> {
             if !starts_para || p.words(self.view.text()) < 4 {
                 continue;
             }
-            let prev = self
-                .found
-                .iter()
-                .rev()
-                .find(|f| f.paragraph + 1 == para && f.kind == QuoteKind::Direct && f.source.is_some());
+            let prev = self.found.iter().rev().find(|f| {
+                f.paragraph + 1 == para && f.kind == QuoteKind::Direct && f.source.is_some()
+            });
             if let Some(prev) = prev {
                 let mut next = prev.clone();
                 next.content = vec![p.content.clone()];

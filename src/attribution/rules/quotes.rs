@@ -70,7 +70,15 @@ fn pair_paragraph(body: &str, base: usize, next_opens: bool, carried: bool) -> V
             CLOSE_DOUBLE => {
                 if let Some(o) = open.take() {
                     let continuation = carried && o == 0 && out.is_empty();
-                    push_piece(&mut out, body, base, o, i + c.len_utf8(), false, continuation);
+                    push_piece(
+                        &mut out,
+                        body,
+                        base,
+                        o,
+                        i + c.len_utf8(),
+                        false,
+                        continuation,
+                    );
                 }
             }
             OPEN_SINGLE if open.is_none() => single_open = Some(i),
@@ -155,7 +163,8 @@ mod tests {
 
     #[test]
     fn unbalanced_open_mark_does_not_swallow_the_article() {
-        let found = contents("She said “this never closes.\n\nA new paragraph. “Closed here,” he said.");
+        let found =
+            contents("She said “this never closes.\n\nA new paragraph. “Closed here,” he said.");
         assert_eq!(found, vec!["Closed here,"]);
     }
 

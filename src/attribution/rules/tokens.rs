@@ -15,31 +15,176 @@ const MAX_NP: usize = 12;
 /// Most tokens that may follow a cue when the content came first ("…, she said on Monday.").
 const MAX_TAIL: usize = 9;
 /// Connectors allowed inside a name or description ("Secretary of State", "NATO’s chief").
-const NP_CONNECTORS: &[&str] = &["of", "for", "at", "’s", "'s", "&", "de", "van", "von", "al", "bin", "-", "on"];
+const NP_CONNECTORS: &[&str] = &[
+    "of", "for", "at", "’s", "'s", "&", "de", "van", "von", "al", "bin", "-", "on",
+];
 /// Words that may start a clause right before a source ("…, but Smith said").
 const CLAUSE_OPENERS: &[&str] = &[
-    "but", "and", "so", "yet", "while", "because", "as", "when", "since", "although", "though",
-    "whereas", "after", "before", "where", "if", "But", "And", "So", "Yet", "While", "Meanwhile",
-    "However", "Still", "Now", "Then", "Also", "Later", "Earlier", "Instead", "Separately",
-    "Indeed", "Asked", "Moreover", "Thus", "Overall", "Finally", "Last", "Yesterday", "Today",
+    "but",
+    "and",
+    "so",
+    "yet",
+    "while",
+    "because",
+    "as",
+    "when",
+    "since",
+    "although",
+    "though",
+    "whereas",
+    "after",
+    "before",
+    "where",
+    "if",
+    "But",
+    "And",
+    "So",
+    "Yet",
+    "While",
+    "Meanwhile",
+    "However",
+    "Still",
+    "Now",
+    "Then",
+    "Also",
+    "Later",
+    "Earlier",
+    "Instead",
+    "Separately",
+    "Indeed",
+    "Asked",
+    "Moreover",
+    "Thus",
+    "Overall",
+    "Finally",
+    "Last",
+    "Yesterday",
+    "Today",
 ];
 /// Words that can start the clause a cue verb governs ("said *the* plan …").
 const CLAUSE_STARTERS: &[&str] = &[
-    "there", "no", "nothing", "everyone", "everybody", "nobody", "none", "what", "if", "whether",
-    "how", "why", "it", "this", "that", "these", "those", "such", "only", "not", "neither",
-    "every", "any", "anyone", "someone", "something", "much", "more", "less", "now",
+    "there",
+    "no",
+    "nothing",
+    "everyone",
+    "everybody",
+    "nobody",
+    "none",
+    "what",
+    "if",
+    "whether",
+    "how",
+    "why",
+    "it",
+    "this",
+    "that",
+    "these",
+    "those",
+    "such",
+    "only",
+    "not",
+    "neither",
+    "every",
+    "any",
+    "anyone",
+    "someone",
+    "something",
+    "much",
+    "more",
+    "less",
+    "now",
 ];
 
 /// Words after a verb of saying that belong to the verb, not to its complement.
 const NOT_COMPLEMENT: &[&str] = &[
-    "in", "on", "at", "during", "after", "before", "with", "to", "by", "for", "of", "as",
-    "about", "from", "into", "over", "under", "through", "since", "until", "yesterday", "today",
-    "tonight", "last", "later", "earlier", "again", "also", "so", "too", "once", "twice", "and",
-    "or", "but", "then", "up", "out", "off", "down", "back", "away", "here", "there", "when",
-    "while", "because", "though", "although", "unless", "without", "via", "is", "was", "are",
-    "were", "be", "been", "has", "had", "have", "would", "will", "could", "should", "can",
-    "may", "might", "must", "not", "never", "do", "does", "did", "yes", "no", "which", "who",
-    "whom", "whose", "where", "than", "like", "upon", "against", "between", "among", "nothing",
+    "in",
+    "on",
+    "at",
+    "during",
+    "after",
+    "before",
+    "with",
+    "to",
+    "by",
+    "for",
+    "of",
+    "as",
+    "about",
+    "from",
+    "into",
+    "over",
+    "under",
+    "through",
+    "since",
+    "until",
+    "yesterday",
+    "today",
+    "tonight",
+    "last",
+    "later",
+    "earlier",
+    "again",
+    "also",
+    "so",
+    "too",
+    "once",
+    "twice",
+    "and",
+    "or",
+    "but",
+    "then",
+    "up",
+    "out",
+    "off",
+    "down",
+    "back",
+    "away",
+    "here",
+    "there",
+    "when",
+    "while",
+    "because",
+    "though",
+    "although",
+    "unless",
+    "without",
+    "via",
+    "is",
+    "was",
+    "are",
+    "were",
+    "be",
+    "been",
+    "has",
+    "had",
+    "have",
+    "would",
+    "will",
+    "could",
+    "should",
+    "can",
+    "may",
+    "might",
+    "must",
+    "not",
+    "never",
+    "do",
+    "does",
+    "did",
+    "yes",
+    "no",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "where",
+    "than",
+    "like",
+    "upon",
+    "against",
+    "between",
+    "among",
+    "nothing",
 ];
 
 /// A cue found at a token position.
@@ -115,7 +260,9 @@ impl<'a> TokenView<'a> {
 
     /// Index of the first token that starts at or after byte `pos`.
     pub fn token_after(&self, pos: usize) -> usize {
-        self.analysis.tokens.partition_point(|t| t.range.start < pos)
+        self.analysis
+            .tokens
+            .partition_point(|t| t.range.start < pos)
     }
 
     /// Byte range of a non-empty token range.
@@ -137,7 +284,8 @@ impl<'a> TokenView<'a> {
     /// Paragraph holding byte `pos`.
     pub fn paragraph_of(&self, pos: usize) -> usize {
         let p = &self.analysis.paragraphs;
-        p.partition_point(|p| p.range.end <= pos).min(p.len().saturating_sub(1))
+        p.partition_point(|p| p.range.end <= pos)
+            .min(p.len().saturating_sub(1))
     }
 
     /// First byte of paragraph `p`.
@@ -250,8 +398,14 @@ impl<'a> TokenView<'a> {
         }
         if w == ")" {
             // "Rep. John Mica (R-Fla.) said": the name before the parenthesis.
-            let open = (last.saturating_sub(8).max(lo)..last).rev().find(|&k| self.tok(k) == "(")?;
-            return if open > lo { self.np_before(open - 1, lo) } else { None };
+            let open = (last.saturating_sub(8).max(lo)..last)
+                .rev()
+                .find(|&k| self.tok(k) == "(")?;
+            return if open > lo {
+                self.np_before(open - 1, lo)
+            } else {
+                None
+            };
         }
         // "the announcer", "a friend": a described source whose noun the lexicon lacks.
         let described = self.is_modifier(last) && self.determiner_within(last, lo, 3);
@@ -261,9 +415,8 @@ impl<'a> TokenView<'a> {
         let mut j = last;
         while j > lo {
             let p = j - 1;
-            if self.is_head(p) || self.tok(p) == "’s" {
-                j = p;
-            } else if self.lower_is(p, NP_CONNECTORS) && p > lo && self.is_head(p - 1) {
+            let connects = self.lower_is(p, NP_CONNECTORS) && p > lo && self.is_head(p - 1);
+            if self.is_head(p) || self.tok(p) == "’s" || connects {
                 j = p;
             } else if self.lower_is(p, DETERMINERS) {
                 j = p;
@@ -288,7 +441,9 @@ impl<'a> TokenView<'a> {
     fn determiner_within(&self, i: usize, lo: usize, n: usize) -> bool {
         (i.saturating_sub(n).max(lo)..i)
             .rev()
-            .take_while(|&k| self.is_modifier(k) || self.is_head(k) || self.lower_is(k, DETERMINERS))
+            .take_while(|&k| {
+                self.is_modifier(k) || self.is_head(k) || self.lower_is(k, DETERMINERS)
+            })
             .any(|k| self.lower_is(k, DETERMINERS))
     }
 
@@ -370,7 +525,8 @@ impl<'a> TokenView<'a> {
             return true;
         }
         let p = self.tok(start - 1);
-        p.chars().all(|c| !c.is_alphanumeric()) && p != "’s" || self.lower_is(start - 1, CLAUSE_OPENERS)
+        p.chars().all(|c| !c.is_alphanumeric()) && p != "’s"
+            || self.lower_is(start - 1, CLAUSE_OPENERS)
     }
 
     /// The subject of a sentence: its opening noun phrase, when a verb follows it.
@@ -491,11 +647,19 @@ impl<'a> TokenView<'a> {
         tail_start: usize,
         hi: usize,
     ) -> Option<Range<usize>> {
-        if np_start <= lo + 2 || self.tok(np_start - 1) != "," || hi.saturating_sub(tail_start) > MAX_TAIL {
+        if np_start <= lo + 2
+            || self.tok(np_start - 1) != ","
+            || hi.saturating_sub(tail_start) > MAX_TAIL
+        {
             return None;
         }
         let mut start = lo;
-        while start < np_start && self.tok(start).chars().all(|c| !c.is_alphanumeric() && c != '“') {
+        while start < np_start
+            && self
+                .tok(start)
+                .chars()
+                .all(|c| !c.is_alphanumeric() && c != '“')
+        {
             start += 1;
         }
         let end = np_start - 1;
@@ -574,7 +738,11 @@ impl<'a> TokenView<'a> {
         // After a colon or comma a short adverbial may separate cue and quotation ("said on
         // Monday: “…”"); without one the quotation must follow the cue directly, since
         // "called the talks a “…”" quotes a fragment of reported speech.
-        let from = if punct { p.saturating_sub(3).max(lo) } else { p };
+        let from = if punct {
+            p.saturating_sub(3).max(lo)
+        } else {
+            p
+        };
         for k in (from..=p).rev() {
             let Some(cue) = self.cue_at(k, open) else {
                 continue;
@@ -614,7 +782,11 @@ impl<'a> TokenView<'a> {
             "(" => ("(", ")"),
             _ => return k,
         };
-        let stops: &[&str] = if open == "(" { &["“", "”"] } else { &["“", "”", ".", ";"] };
+        let stops: &[&str] = if open == "(" {
+            &["“", "”"]
+        } else {
+            &["“", "”", ".", ";"]
+        };
         let end = (k + 1..hi.min(k + 16))
             .take_while(|&e| !stops.contains(&self.tok(e)))
             .find(|&e| self.tok(e) == close);
@@ -633,7 +805,9 @@ impl<'a> TokenView<'a> {
             return None;
         }
         // The attribution must share the closing mark's paragraph.
-        let hi = self.paragraph_end_tok(close.saturating_sub(1)).min(close + 30);
+        let hi = self
+            .paragraph_end_tok(close.saturating_sub(1))
+            .min(close + 30);
         let mut j = close;
         if j < hi && self.tok(j) == "," {
             j += 1;
@@ -648,7 +822,8 @@ impl<'a> TokenView<'a> {
             return None;
         }
         // “…” ― Krystal Correa: a dash signs the quotation.
-        if matches!(self.tok(j), "―" | "—" | "–") && j + 1 < hi && is_name_word(self.tok(j + 1)) {
+        if matches!(self.tok(j), "―" | "—" | "–") && j + 1 < hi && is_name_word(self.tok(j + 1))
+        {
             let np = self.np_after(j + 1, hi)?;
             return Some(QuoteCue {
                 end: np.end,
@@ -685,7 +860,7 @@ impl<'a> TokenView<'a> {
                     cue: k..obj.end + 2,
                     source: Some(obj.clone()),
                     colon: false,
-                punct: false,
+                    punct: false,
                     end: obj.end + 2,
                 });
             }
