@@ -102,7 +102,12 @@ fn output_file_appears_only_when_the_run_completes() {
         .unwrap();
     }
     stdin.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // Start-up (loading libtorch) can take seconds on a loaded machine: wait for the
+    // temporary file rather than for a fixed time.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while fs::read_dir(dir.path()).unwrap().count() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         !out_path.exists(),
         "output visible while the run is still reading"

@@ -26,6 +26,7 @@ use newsquotes::record::{build_records, Provenance};
 use newsquotes::speakers;
 use newsquotes::text::Analysis;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -106,7 +107,14 @@ fn extractor() -> &'static RulesExtractor {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    // Failing cases are saved next to this file and replayed first on the next run.
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/offsets_property.proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn random_text_keeps_the_offset_guarantee(text in article()) {

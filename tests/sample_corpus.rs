@@ -23,8 +23,8 @@
 mod corpus_common;
 
 use corpus_common::{
-    assert_all_documents_processed, assert_records_slice, load_corpus, root, run_extract,
-    span_of, DocText,
+    assert_all_documents_processed, assert_records_slice, load_corpus, root, run_extract, span_of,
+    DocText,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -211,8 +211,14 @@ fn load_gold(docs: &BTreeMap<String, DocText>) -> BTreeMap<String, Vec<Gold>> {
 
 fn pred_of(rec: &Value) -> Pred {
     Pred {
-        text: rec["quote"]["text"].as_str().unwrap_or_default().to_string(),
-        kind: rec["quote"]["kind"].as_str().unwrap_or_default().to_string(),
+        text: rec["quote"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        kind: rec["quote"]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         speaker: rec["speaker"]["name"].as_str().map(str::to_string),
         spans: rec["quote"]["spans"]
             .as_array()
@@ -274,7 +280,11 @@ fn short(s: &str) -> String {
 fn sample_corpus_meets_quality_floors() {
     let corpus = root().join("corpus");
     let docs = load_corpus(&corpus);
-    assert!(docs.len() >= 8, "corpus/ holds only {} documents", docs.len());
+    assert!(
+        docs.len() >= 8,
+        "corpus/ holds only {} documents",
+        docs.len()
+    );
     let gold = load_gold(&docs);
 
     let run = run_extract(&[corpus.as_path()]);
@@ -306,7 +316,10 @@ fn sample_corpus_meets_quality_floors() {
     let mut table = Vec::new();
     for (id, doc) in &docs {
         let g = &gold[id];
-        let p = preds.get(id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let p = preds
+            .get(id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let matches = match_doc(doc, g, p);
         let (mut g_hit, mut p_hit) = (vec![false; g.len()], vec![false; p.len()]);
         let mut doc_speaker = 0;

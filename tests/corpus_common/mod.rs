@@ -122,7 +122,10 @@ fn jsonl_docs(name: &str, reader: impl BufRead, docs: &mut BTreeMap<String, DocT
 /// stem, `.jsonl` and `.jsonl.gz` lines by `id`. Other files are ignored.
 pub fn load_corpus(dir: &Path) -> BTreeMap<String, DocText> {
     let mut docs = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = entry.unwrap_or_else(|e| panic!("cannot walk {}: {e}", dir.display()));
         if !entry.file_type().is_file() {
             continue;
@@ -131,8 +134,8 @@ pub fn load_corpus(dir: &Path) -> BTreeMap<String, DocText> {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name.ends_with(".txt") {
             let id = path.file_stem().unwrap().to_string_lossy().into_owned();
-            let text = fs::read_to_string(path)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let text =
+                fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let previous = docs.insert(id.clone(), DocText::new(text, Map::new()));
             assert!(previous.is_none(), "duplicate document id {id}");
         } else if name.ends_with(".jsonl") {
@@ -220,8 +223,8 @@ pub fn run_extract(inputs: &[&Path]) -> Run {
             records.push(v);
         }
     }
-    let summary = parse_summary(&stderr)
-        .unwrap_or_else(|| panic!("no run summary on stderr:\n{stderr}"));
+    let summary =
+        parse_summary(&stderr).unwrap_or_else(|| panic!("no run summary on stderr:\n{stderr}"));
     Run {
         records,
         errors,
@@ -262,7 +265,10 @@ pub fn assert_all_documents_processed(run: &Run, docs: &BTreeMap<String, DocText
         .collect();
     with_records.dedup();
     for id in &with_records {
-        assert!(docs.contains_key(*id), "{what}: record for unknown doc {id}");
+        assert!(
+            docs.contains_key(*id),
+            "{what}: record for unknown doc {id}"
+        );
     }
     let mut distinct = with_records.clone();
     distinct.sort_unstable();
@@ -356,7 +362,10 @@ pub fn check_record(rec: &Value, doc: &DocText) -> Result<(), String> {
         quote["kind"].as_str(),
         Some("direct" | "indirect" | "mixed")
     ) {
-        return Err(format!("quote.kind {} is not direct|indirect|mixed", quote["kind"]));
+        return Err(format!(
+            "quote.kind {} is not direct|indirect|mixed",
+            quote["kind"]
+        ));
     }
     let want_id = format!("{doc_id}:{}-{}", bounds[0].0, prev_end);
     if rec["quote_id"].as_str() != Some(want_id.as_str()) {
@@ -376,7 +385,10 @@ pub fn check_record(rec: &Value, doc: &DocText) -> Result<(), String> {
         speaker["kind"].as_str(),
         Some("person" | "organization" | "group" | "unknown")
     ) {
-        return Err(format!("speaker.kind {} is not a contract kind", speaker["kind"]));
+        return Err(format!(
+            "speaker.kind {} is not a contract kind",
+            speaker["kind"]
+        ));
     }
     match speaker["confidence"].as_f64() {
         Some(c) if (0.0..=1.0).contains(&c) => {}
