@@ -60,6 +60,9 @@ pub const CSV_COLUMNS: [&str; 23] = [
 pub enum Destination {
     /// Standard output, flushed after each document.
     Stdout(BufWriter<io::Stdout>),
+    /// An existing device, pipe or socket (`/dev/null`, a FIFO): written in place, since
+    /// renaming a file over it would replace the device.
+    Special(BufWriter<std::fs::File>),
     /// A temporary file renamed to `target` by [`Destination::commit`].
     File {
         /// The temporary file (deleted if never committed).
@@ -92,6 +95,19 @@ impl Destination {
                 target.display()
             )));
         }
+        if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(target)
+                .map_err(|source| Error::Path {
+                    path: target.to_path_buf(),
+                    source,
+                })?;
+            return Ok(Destination::Special(BufWriter::with_capacity(
+                1 << 16,
+                file,
+            )));
+        }
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".partial")
@@ -110,6 +126,7 @@ impl Destination {
     pub fn commit(self) -> Result<()> {
         match self {
             Destination::Stdout(mut w) => Ok(w.flush()?),
+            Destination::Special(mut w) => Ok(w.flush()?),
             Destination::File { temp, target } => {
                 let temp = temp.into_inner().map_err(|e| e.into_error())?;
                 temp.as_file().sync_all()?;
@@ -134,7 +151,7 @@ impl Destination {
     fn document_end(&mut self) -> io::Result<()> {
         match self {
             Destination::Stdout(w) => w.flush(),
-            Destination::File { .. } => Ok(()),
+            Destination::Special(_) | Destination::File { .. } => Ok(()),
         }
     }
 }
@@ -143,6 +160,7 @@ impl Write for Destination {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Destination::Stdout(w) => w.write(buf),
+            Destination::Special(w) => w.write(buf),
             Destination::File { temp, .. } => temp.write(buf),
         }
     }
@@ -150,6 +168,7 @@ impl Write for Destination {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Destination::Stdout(w) => w.flush(),
+            Destination::Special(w) => w.flush(),
             Destination::File { temp, .. } => temp.flush(),
         }
     }
@@ -403,6 +422,16 @@ mod tests {
         assert_eq!(guard_cell("@x"), "'@x");
         assert_eq!(guard_cell("a=b"), "a=b");
         assert_eq!(guard_cell(""), "");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place_never_replaced() {
+        let mut dest = Destination::file(Path::new("/dev/null")).unwrap();
+        assert!(matches!(dest, Destination::Special(_)));
+        dest.write_all(b"{}\n").unwrap();
+        dest.commit().unwrap();
+        assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
     }
 
     #[test]
