@@ -95,6 +95,8 @@ struct Registry<'a> {
     entities: Vec<Entity>,
     /// (byte position, entity) of every person mention outside quotations, in text order.
     person_mentions: Vec<(usize, usize)>,
+    /// (byte position, entity) of every named organisation outside quotations, in text order.
+    org_mentions: Vec<(usize, usize)>,
     /// (byte position, entity) of every resolved source, in text order of resolution.
     sources: Vec<(usize, usize)>,
 }
@@ -105,12 +107,24 @@ impl<'a> Registry<'a> {
             analysis,
             entities: Vec::new(),
             person_mentions: Vec::new(),
+            org_mentions: Vec::new(),
             sources: Vec::new(),
         };
         for run in name_runs(analysis, quoted) {
             let words = reg.words(&run);
             let run_has_article = words.first().is_some_and(|w| *w == "the");
             let reading = read(&words);
+            if reading.kind == Some(SpeakerKind::Organization) && reading.name.is_some() {
+                let key = Entity::from_reading(&reading).key();
+                let id = reg
+                    .find_key(SpeakerKind::Organization, &key)
+                    .unwrap_or_else(|| {
+                        reg.entities.push(Entity::from_reading(&reading));
+                        reg.entities.len() - 1
+                    });
+                reg.org_mentions.push((run.start, id));
+                continue;
+            }
             if reading.kind != Some(SpeakerKind::Person) {
                 continue;
             }
@@ -123,8 +137,13 @@ impl<'a> Registry<'a> {
             let found = reg.find_person(name);
             let id = match found {
                 Some(id) => {
-                    if reg.entities[id].role.is_none() {
-                        reg.entities[id].role = reading.role.clone();
+                    let e = &mut reg.entities[id];
+                    if e.role.is_none() {
+                        e.role = reading.role.clone();
+                    }
+                    // A surname that comes back on its own is a person's, not a place's.
+                    if !name.contains(' ') {
+                        e.weak = false;
                     }
                     Some(id)
                 }
@@ -246,6 +265,19 @@ impl<'a> Registry<'a> {
         if let Some(role) = self.appositive_role(mention) {
             reading.role.get_or_insert(role);
         }
+        if reading.kind == Some(SpeakerKind::Person) && reading.name.is_none() {
+            // "a spokesman for the operator, Henrik Dahl, said"
+            if let Some(name) = self.appositive_name(mention) {
+                reading.name = read(&name).name;
+                reading.gender = gender_of(&name);
+            }
+        }
+        if reading.kind == Some(SpeakerKind::Organization) && reading.name.is_some() {
+            // "the ministry" after "the Finance Ministry": the organisation named before.
+            if let Some(id) = self.antecedent_org(pos, &words) {
+                return Some((id, 0.85));
+            }
+        }
         let kind = reading.kind.unwrap_or(SpeakerKind::Unknown);
         let existing = match (&reading.name, kind) {
             (Some(name), SpeakerKind::Person) => self.find_person(name),
@@ -273,6 +305,41 @@ impl<'a> Registry<'a> {
         };
         let sure = if reading.name.is_some() { 1.0 } else { 0.9 };
         Some((id, sure))
+    }
+
+    /// The named organisation a definite description ("the ministry", "the agency") refers
+    /// to: the most recent one before `pos` whose name holds the description's noun.
+    fn antecedent_org(&self, pos: usize, words: &[&str]) -> Option<usize> {
+        let [article, noun] = words else {
+            return None;
+        };
+        if !article.eq_ignore_ascii_case("the") || !noun.starts_with(char::is_lowercase) {
+            return None;
+        }
+        let mut candidates: Vec<(usize, usize)> = self
+            .org_mentions
+            .iter()
+            .chain(&self.sources)
+            .filter(|(p, id)| *p < pos && self.entities[*id].kind == SpeakerKind::Organization)
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.iter().rev().map(|x| x.1).find(|&id| {
+            self.entities[id]
+                .name
+                .as_deref()
+                .is_some_and(|n| n.to_lowercase().split(' ').any(|w| w == *noun))
+        })
+    }
+
+    /// "a spokesman for the operator, Henrik Dahl, said": a name set off after a description.
+    fn appositive_name(&self, mention: &NormRange) -> Option<Vec<&'a str>> {
+        let text = self.analysis.text();
+        let rest = text[mention.end..].strip_prefix(", ")?;
+        let end = rest.find(',')?;
+        let words: Vec<&str> = rest[..end].split(' ').collect();
+        let capitalised = words.iter().all(|w| w.starts_with(char::is_uppercase));
+        (capitalised && (1..=4).contains(&words.len())).then_some(words)
     }
 
     /// "Smith, a senior analyst at the bank, said": the appositive after a name.

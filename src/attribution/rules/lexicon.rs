@@ -16,6 +16,11 @@ pub enum CueStrength {
 /// Verbs of saying and reporting, in every inflected form that introduces speech (besides
 /// those in [`WEAK_AS_INDIRECT`], which are cues too).
 const SPEECH_CUES: &[&str] = &[
+    "remind",
+    "reminds",
+    "reminded",
+    "inform",
+    "informed",
     "say",
     "says",
     "said",

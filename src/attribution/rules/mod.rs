@@ -171,7 +171,9 @@ impl<'a> Pass<'a> {
                 let gap = cue.end..resume;
                 // “…,” she said. “…” continues the same quotation too, as annotated corpora
                 // (PolNeAR) mark it: one content with several spans.
-                if self.view.continues_quote(&gap) {
+                let same_paragraph = self.view.paragraph_of(self.pieces[i].open)
+                    == self.view.paragraph_of(self.pieces[last].open);
+                if same_paragraph && self.view.continues_quote(&gap) {
                     let piece = self.pieces[i].content.clone();
                     self.found[idx].content.push(piece);
                     self.piece_owner[i] = Some(idx);

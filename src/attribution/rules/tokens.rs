@@ -454,6 +454,14 @@ impl<'a> TokenView<'a> {
         if open <= lo || comma - open < 2 {
             return None;
         }
+        // "Its president, Jean-Marc Turcotte, told": the aside is the name.
+        let aside = open + 1..comma;
+        if aside
+            .clone()
+            .all(|k| is_name_word(self.tok(k)) || self.lower_is(k, NP_CONNECTORS))
+        {
+            return Some(aside);
+        }
         let np = self.np_before(open - 1, lo)?;
         is_name_word(self.tok(np.end - 1)).then_some(np)
     }
