@@ -472,8 +472,11 @@ impl<'a> Planner<'a> {
                 self.remove();
                 return Some(2);
             }
-            '\'' if next == Some('\'') && !opening_position(prev) => {
-                self.put(CLOSE_DOUBLE);
+            // Two apostrophes as a double quote mark (``quote'', and newspapers' ''quote'').
+            '\'' if next == Some('\'') => {
+                let open = opening_position(prev);
+                self.double_open = open;
+                self.put(if open { OPEN_DOUBLE } else { CLOSE_DOUBLE });
                 self.remove();
                 return Some(2);
             }
@@ -639,6 +642,7 @@ mod tests {
         assert_eq!(norm("as \"attempts.” But"), "as “attempts.” But");
         assert_eq!(norm("«Oui», dit-il"), "“Oui”, dit-il");
         assert_eq!(norm("»Ja«, sagte er. »Nein«"), "“Ja”, sagte er. “Nein”");
+        assert_eq!(norm("''No way,'' he said."), "“No way,” he said.");
         assert_eq!(
             norm("Il a dit. « Non », dit-il, « jamais. »"),
             "Il a dit. “ Non ”, dit-il, “ jamais. ”"

@@ -246,7 +246,8 @@ impl<'a> Pass<'a> {
             // "The Kremlin called …, but noted that …": a coordinated cue shares the subject.
             let coordinated = cue.range.start > sent.start
                 && matches!(view.tok(cue.range.start - 1), "but" | "and");
-            if let (None, true, Some(np)) = (&src, coordinated, subject.clone()) {
+            let shared = subject.clone().or_else(|| view.subject_of(sent.clone()));
+            if let (None, true, Some(np)) = (&src, coordinated, shared) {
                 let content =
                     view.complement(cue, sent.end, cue.strength == CueStrength::Belief)?;
                 return self.make_indirect(np, cue.range.clone(), content, 0.7, cue);

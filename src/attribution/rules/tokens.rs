@@ -547,7 +547,8 @@ impl<'a> TokenView<'a> {
             j += 1;
         }
         let np = self.np_after(j, sent.end)?;
-        (np.end < sent.end && self.tok(np.end).starts_with(char::is_lowercase)).then_some(np)
+        let next = self.skip_aside(np.end, sent.end);
+        (next < sent.end && self.tok(next).starts_with(char::is_lowercase)).then_some(np)
     }
 
     /// The content clause a cue governs, up to the sentence end `hi`.
@@ -574,8 +575,8 @@ impl<'a> TokenView<'a> {
             .find(|&k| self.tok(k) == "that");
         let start = match that {
             Some(k) => k,
-            None if belief => return None,
             None if j < hi && self.starts_clause(j) => j,
+            None if belief => return None,
             None if j < hi && cue.strength == CueStrength::Speech && self.opens_complement(j) => j,
             None => return None,
         };
