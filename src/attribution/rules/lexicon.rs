@@ -254,7 +254,6 @@ const SPEECH_CUES: &[&str] = &[
     "posts",
     "tout",
     "touts",
-    "touted",
     "insinuate",
     "insinuated",
 ];
@@ -338,6 +337,29 @@ pub const PARTICIPLE_CUES: &[&str] = &[
 /// Cue verbs that, alone after a quote, are too often not attributions unless a source is
 /// right beside them ("called", "found", "show"), so they never open indirect speech.
 const WEAK_AS_INDIRECT: &[&str] = &[
+    "cite",
+    "cites",
+    "cited",
+    "condemn",
+    "condemns",
+    "condemned",
+    "identified",
+    "rated",
+    "labeled",
+    "labelled",
+    "dubbed",
+    "branded",
+    "termed",
+    "mocked",
+    "attacked",
+    "blamed",
+    "defended",
+    "questioned",
+    "lauded",
+    "derided",
+    "dismissed",
+    "decried",
+    "touted",
     "call",
     "calls",
     "called",
@@ -433,6 +455,10 @@ pub fn weak_as_indirect(word: &str) -> bool {
 
 /// Auxiliaries and adverbs that may stand between a source and its cue ("has also said").
 pub const BETWEEN_SOURCE_AND_CUE: &[&str] = &[
+    "’s",
+    "’ve",
+    "’d",
+    "’ll",
     "has",
     "have",
     "had",
