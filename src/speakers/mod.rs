@@ -272,6 +272,12 @@ impl<'a> Registry<'a> {
                 reading.gender = gender_of(&name);
             }
         }
+        if reading.kind == Some(SpeakerKind::Person) && reading.name.is_none() {
+            // "the judge" after "Judge Ingrid Moberg": the person with that role.
+            if let Some(id) = self.antecedent_by_role(pos, &words) {
+                return Some((id, 0.85));
+            }
+        }
         if reading.kind == Some(SpeakerKind::Organization) && reading.name.is_some() {
             // "the ministry" after "the Finance Ministry": the organisation named before.
             if let Some(id) = self.antecedent_org(pos, &words) {
@@ -332,6 +338,29 @@ impl<'a> Registry<'a> {
         })
     }
 
+    /// The person a definite description names by role ("the judge", "the minister"): the
+    /// most recent one before `pos` whose role ends in the description's noun.
+    fn antecedent_by_role(&self, pos: usize, words: &[&str]) -> Option<usize> {
+        let [article, noun] = words else {
+            return None;
+        };
+        if !article.eq_ignore_ascii_case("the") {
+            return None;
+        }
+        self.person_mentions
+            .iter()
+            .rev()
+            .filter(|(p, _)| *p < pos)
+            .map(|x| x.1)
+            .find(|&id| {
+                self.entities[id].role.as_deref().is_some_and(|r| {
+                    r.split(' ')
+                        .next_back()
+                        .is_some_and(|w| w.eq_ignore_ascii_case(noun))
+                })
+            })
+    }
+
     /// "a spokesman for the operator, Henrik Dahl, said": a name set off after a description.
     fn appositive_name(&self, mention: &NormRange) -> Option<Vec<&'a str>> {
         let text = self.analysis.text();
@@ -377,7 +406,10 @@ fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
         }
         let start = i;
         let mut end = i + 1;
-        while end < toks.len() {
+        // A name never runs over a line or paragraph break ("… / TASS" then "Russia and …").
+        let joined =
+            |a: usize, b: usize| !text[toks[a].range.end..toks[b].range.start].contains('\n');
+        while end < toks.len() && joined(end - 1, end) {
             if is_name_word(word(end)) {
                 end += 1;
             } else if matches!(word(end), "of" | "for")

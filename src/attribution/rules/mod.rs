@@ -411,3 +411,112 @@ impl<'a> Pass<'a> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (content parts, kind, cue, source) of each attribution, as normalised text.
+    type Row = (Vec<String>, QuoteKind, Option<String>, Option<String>);
+
+    fn run(text: &str) -> Vec<Row> {
+        let analysis = Analysis::new(text);
+        let doc = Document::new("t", text);
+        let t = analysis.text();
+        RulesExtractor::new()
+            .extract(&doc, &analysis)
+            .into_iter()
+            .map(|a| {
+                (
+                    a.content.iter().map(|r| t[r.clone()].to_string()).collect(),
+                    a.kind,
+                    a.cue.map(|r| t[r].to_string()),
+                    a.source.map(|r| t[r].to_string()),
+                )
+            })
+            .collect()
+    }
+
+    fn row(parts: &[&str], kind: QuoteKind, cue: &str, source: &str) -> Row {
+        (
+            parts.iter().map(|p| p.to_string()).collect(),
+            kind,
+            Some(cue.to_string()),
+            Some(source.to_string()),
+        )
+    }
+
+    #[test]
+    fn an_interrupted_quotation_is_one_attribution_with_two_parts() {
+        assert_eq!(
+            run("“We will appeal,” she said, “and we will win.”"),
+            vec![row(
+                &["We will appeal,", "and we will win."],
+                QuoteKind::Direct,
+                "said",
+                "she"
+            )]
+        );
+    }
+
+    #[test]
+    fn sources_before_after_and_inverted() {
+        let found = run(
+            "The mayor said that the budget was balanced. Taxes will rise, \
+             officials said. “It is over,” said Anna Berg, a local trader.",
+        );
+        assert_eq!(
+            found,
+            vec![
+                row(
+                    &["that the budget was balanced"],
+                    QuoteKind::Indirect,
+                    "said",
+                    "The mayor"
+                ),
+                row(
+                    &["Taxes will rise"],
+                    QuoteKind::Indirect,
+                    "said",
+                    "officials"
+                ),
+                row(&["It is over,"], QuoteKind::Direct, "said", "Anna Berg"),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_fragments_make_reported_speech_mixed() {
+        let found = run("Brandt said the plan was “dead on arrival” in parliament.");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1, QuoteKind::Mixed);
+        assert_eq!(found[0].0, ["the plan was “dead on arrival” in parliament"]);
+    }
+
+    #[test]
+    fn according_to_and_a_colon_introduce_content() {
+        let found = run("According to the ministry, prices will fall.\n\nHe added: “Not yet.”");
+        assert_eq!(
+            found,
+            vec![
+                row(
+                    &["prices will fall"],
+                    QuoteKind::Indirect,
+                    "According to",
+                    "the ministry"
+                ),
+                row(&["Not yet."], QuoteKind::Direct, "added", "He"),
+            ]
+        );
+    }
+
+    #[test]
+    fn scare_quotes_and_unbalanced_marks_are_not_attributions() {
+        assert!(run("The so-called “Strategic Dialogue” began on Monday.").is_empty());
+        let found =
+            run("She said “this never closes and goes on.\n\nA new paragraph follows here.");
+        assert!(found
+            .iter()
+            .all(|r| !r.0.concat().contains("new paragraph")));
+    }
+}

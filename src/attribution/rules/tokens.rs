@@ -475,7 +475,9 @@ impl<'a> TokenView<'a> {
             return Some(start..start + 1);
         }
         let mut j = start;
-        let mut described = false;
+        // A determiner or a lower-case title ("chief operating officer Mikkel Strand") opens a
+        // description, whose lower-case words may be modifiers.
+        let mut described = self.tok(j).starts_with(char::is_lowercase);
         if self.lower_is(j, DETERMINERS) {
             j += 1;
             described = true;
@@ -493,7 +495,11 @@ impl<'a> TokenView<'a> {
                 if self.lower_is(j, DETERMINERS) {
                     j += 1;
                 }
-            } else if described && self.is_modifier(j) && j - start < 5 {
+            } else if described
+                && self.is_modifier(j)
+                && j - start < 5
+                && self.cue_at(j, hi).is_none()
+            {
                 j += 1;
                 // The lexicon does not know every noun: a described source may end in one.
                 let before_cue = j < hi && self.cue_at(j, hi).is_some();
