@@ -415,7 +415,7 @@ impl<'a> TokenView<'a> {
         let mut j = last;
         while j > lo {
             let p = j - 1;
-            let connects = self.lower_is(p, NP_CONNECTORS) && p > lo && self.is_head(p - 1);
+            let connects = self.is_connector(p) && p > lo && self.is_head(p - 1);
             if self.is_head(p) || self.tok(p) == "’s" || connects {
                 j = p;
             } else if self.lower_is(p, DETERMINERS) {
@@ -427,10 +427,26 @@ impl<'a> TokenView<'a> {
                 break;
             }
         }
-        while j < last && self.lower_is(j, NP_CONNECTORS) {
+        while j < last && self.is_connector(j) {
             j += 1;
         }
+        // "Foreign policy analysts said": modifiers without a determiner, when they reach
+        // back to the start of the sentence.
+        let bare_words = (lo..j).all(|k| {
+            (self.is_modifier(k)
+                || is_name_word(self.tok(k))
+                || self.tok(k).starts_with(char::is_uppercase))
+                && self.cue_at(k, last + 1).is_none()
+        });
+        if j > lo && j - lo <= 3 && bare_words && !self.is_pronoun(last) {
+            j = lo;
+        }
         (last + 1 - j <= MAX_NP).then_some(j..last + 1)
+    }
+
+    /// Connectors are matched in lower case only: "De Blasio" is a name, "de" a particle.
+    fn is_connector(&self, i: usize) -> bool {
+        NP_CONNECTORS.contains(&self.tok(i))
     }
 
     fn is_modifier(&self, i: usize) -> bool {
@@ -458,7 +474,7 @@ impl<'a> TokenView<'a> {
         let aside = open + 1..comma;
         if aside
             .clone()
-            .all(|k| is_name_word(self.tok(k)) || self.lower_is(k, NP_CONNECTORS))
+            .all(|k| is_name_word(self.tok(k)) || self.is_connector(k))
         {
             return Some(aside);
         }
@@ -477,7 +493,9 @@ impl<'a> TokenView<'a> {
         let mut j = start;
         // A determiner or a lower-case title ("chief operating officer Mikkel Strand") opens a
         // description, whose lower-case words may be modifiers.
-        let mut described = self.tok(j).starts_with(char::is_lowercase);
+        let mut described = self.tok(j).starts_with(char::is_lowercase)
+            && !self.lower_is(j, CLAUSE_OPENERS)
+            && !self.lower_is(j, NOT_COMPLEMENT);
         if self.lower_is(j, DETERMINERS) {
             j += 1;
             described = true;
@@ -487,7 +505,7 @@ impl<'a> TokenView<'a> {
             if self.is_head(j) {
                 j += 1;
                 end = Some(j);
-            } else if (self.lower_is(j, NP_CONNECTORS) || self.tok(j) == "’s")
+            } else if (self.is_connector(j) || self.tok(j) == "’s")
                 && j + 1 < hi
                 && (self.is_head(j + 1) || self.lower_is(j + 1, DETERMINERS))
             {
@@ -638,8 +656,14 @@ impl<'a> TokenView<'a> {
                     return end;
                 }
             }
-            if (w == "but" || w == "and") && self.tok(k - 1) == "," && cue_next(k + 1) {
-                return k - 1;
+            // ", but noted …", ",” but he said …": a second attribution takes over.
+            let after_comma = self.tok(k - 1) == ","
+                || (k >= 2 && self.tok(k - 1) == "”" && self.tok(k - 2) == ",");
+            let own_source = k + 2 < hi
+                && (self.is_pronoun(k + 1) || is_name_word(self.tok(k + 1)))
+                && cue_next(k + 2);
+            if (w == "but" || w == "and") && after_comma && (cue_next(k + 1) || own_source) {
+                return if self.tok(k - 1) == "," { k - 1 } else { k };
             }
         }
         self.trim_end(start, hi)
@@ -759,6 +783,11 @@ impl<'a> TokenView<'a> {
             p
         };
         for k in (from..=p).rev() {
+            // "said via email that, “…”": a complementiser makes the quotation part of
+            // reported speech, not a direct quotation.
+            if self.tok(k) == "that" {
+                return None;
+            }
             let Some(cue) = self.cue_at(k, open) else {
                 continue;
             };
