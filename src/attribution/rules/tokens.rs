@@ -4,7 +4,7 @@
 
 use super::lexicon::{
     cue_strength, is_name_word, CueStrength, ADDRESSEE_CUES, BETWEEN_SOURCE_AND_CUE, DETERMINERS,
-    OBJECT_PRONOUNS, PARTICIPLE_CUES, SOURCE_HEADS, SUBJECT_PRONOUNS,
+    NON_NAME_CAPS, OBJECT_PRONOUNS, PARTICIPLE_CUES, SOURCE_HEADS, SUBJECT_PRONOUNS,
 };
 use crate::span::NormRange;
 use crate::text::Analysis;
@@ -433,9 +433,10 @@ impl<'a> TokenView<'a> {
         // "Foreign policy analysts said": modifiers without a determiner, when they reach
         // back to the start of the sentence.
         let bare_words = (lo..j).all(|k| {
-            (self.is_modifier(k)
-                || is_name_word(self.tok(k))
-                || self.tok(k).starts_with(char::is_uppercase))
+            (!self.lower_is(k, CLAUSE_OPENERS) && !NON_NAME_CAPS.contains(&self.tok(k)))
+                && (self.is_modifier(k)
+                    || is_name_word(self.tok(k))
+                    || self.tok(k).starts_with(char::is_uppercase))
                 && self.cue_at(k, last + 1).is_none()
         });
         if j > lo && j - lo <= 3 && bare_words && !self.is_pronoun(last) {
@@ -538,11 +539,23 @@ impl<'a> TokenView<'a> {
         end.map(|e| start..e)
     }
 
+    /// True for a word that may stand between a source and its cue at token `k`; a clitic
+    /// `’s` only before a participle ("He’s claiming"), since "King’s show" is a possessive.
+    fn between_source_and_cue(&self, k: usize) -> bool {
+        if self.tok(k) == "’s" || self.tok(k) == "'s" {
+            let next = self.tok_or_empty(k + 1);
+            return next.ends_with("ing")
+                || next.ends_with("ed")
+                || ["said", "told"].contains(&next);
+        }
+        self.lower_is(k, BETWEEN_SOURCE_AND_CUE)
+    }
+
     /// The source before a cue at `cue_start`: (noun phrase, first token of the cue with
     /// its auxiliaries and adverbs).
     pub fn source_before(&self, cue_start: usize, lo: usize) -> Option<(Range<usize>, usize)> {
         let mut j = cue_start;
-        while j > lo && self.lower_is(j - 1, BETWEEN_SOURCE_AND_CUE) {
+        while j > lo && self.between_source_and_cue(j - 1) {
             j -= 1;
         }
         if j == lo {
@@ -735,7 +748,9 @@ impl<'a> TokenView<'a> {
             return None;
         }
         let np = self.np_after(cue.range.end, sent.end)?;
-        (sent.end - np.end <= MAX_TAIL).then_some(np)
+        // An object ("…, declared bankruptcy") is not a source: one word must name one.
+        let names = np.clone().any(|k| self.is_head(k) || self.is_pronoun(k));
+        (sent.end - np.end <= MAX_TAIL && names).then_some(np)
     }
 
     /// The attribution right before a quotation opening at token `open`.
@@ -890,7 +905,7 @@ impl<'a> TokenView<'a> {
         let np = self.np_after(j, hi)?;
         let aux = self.skip_aside(np.end, hi);
         let mut k = aux;
-        while k < hi && self.lower_is(k, BETWEEN_SOURCE_AND_CUE) {
+        while k < hi && self.between_source_and_cue(k) {
             k += 1;
         }
         if k >= hi {
