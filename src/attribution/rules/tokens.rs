@@ -836,18 +836,33 @@ impl<'a> TokenView<'a> {
     /// Skips an appositive or parenthesis after a name ("Flynn, a top Trump surrogate, said",
     /// "Mica (R-Fla.) said"): the token after it, or `k` when there is none.
     fn skip_aside(&self, k: usize, hi: usize) -> usize {
-        let (open, close) = match self.tok_or_empty(k) {
-            "," => (",", ","),
-            "(" => ("(", ")"),
+        // Several asides may follow each other: "Jordan (R-Ohio), an oversight panel member,".
+        let mut at = k;
+        for _ in 0..2 {
+            let next = self.skip_one_aside(at, hi);
+            if next == at {
+                break;
+            }
+            at = next;
+        }
+        at
+    }
+
+    fn skip_one_aside(&self, k: usize, hi: usize) -> usize {
+        let close = match self.tok_or_empty(k) {
+            "," => ",",
+            "(" => ")",
             _ => return k,
         };
-        let stops: &[&str] = if open == "(" {
-            &["“", "”"]
-        } else {
-            &["“", "”", ".", ";"]
+        // A full stop ends the sentence, and with it the aside, unless it closes a short
+        // abbreviation ("McConnell, R-Ky., said").
+        let stop = |e: usize| match self.tok(e) {
+            "“" | "”" | ";" => true,
+            "." => close == "," && self.tok(e - 1).chars().count() > 4,
+            _ => false,
         };
         let end = (k + 1..hi.min(k + 16))
-            .take_while(|&e| !stops.contains(&self.tok(e)))
+            .take_while(|&e| !stop(e))
             .find(|&e| self.tok(e) == close);
         end.map_or(k, |e| e + 1)
     }
