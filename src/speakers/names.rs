@@ -3,6 +3,7 @@
 //! they decide between readings of a capitalised phrase, they do not find names.
 
 use super::SpeakerKind;
+use crate::attribution::rules::lexicon::GROUP_NOUNS;
 
 /// Words of titles and offices ("Deputy Foreign Minister", "Secretary of State").
 const TITLE_WORDS: &[&str] = &[
@@ -353,115 +354,6 @@ const ORG_HEADS: &[&str] = &[
     "university",
     "data",
     "figures",
-];
-
-/// Lower-case plural heads that denote groups ("officials", "both sides").
-const GROUP_HEADS: &[&str] = &[
-    "officials",
-    "sources",
-    "analysts",
-    "experts",
-    "prosecutors",
-    "lawyers",
-    "attorneys",
-    "aides",
-    "advisers",
-    "advisors",
-    "residents",
-    "critics",
-    "leaders",
-    "sides",
-    "authorities",
-    "lawmakers",
-    "legislators",
-    "representatives",
-    "members",
-    "economists",
-    "researchers",
-    "scientists",
-    "doctors",
-    "officers",
-    "executives",
-    "managers",
-    "voters",
-    "supporters",
-    "opponents",
-    "protesters",
-    "demonstrators",
-    "witnesses",
-    "people",
-    "groups",
-    "organisers",
-    "organizers",
-    "observers",
-    "diplomats",
-    "negotiators",
-    "investigators",
-    "regulators",
-    "colleagues",
-    "friends",
-    "families",
-    "relatives",
-    "teachers",
-    "students",
-    "workers",
-    "employees",
-    "owners",
-    "players",
-    "fans",
-    "commentators",
-    "pundits",
-    "strategists",
-    "pollsters",
-    "activists",
-    "advocates",
-    "campaigners",
-    "insiders",
-    "men",
-    "women",
-    "others",
-    "many",
-    "some",
-    "both",
-    "staff",
-    "ministries",
-    "governments",
-    "countries",
-    "states",
-    "nations",
-    "allies",
-    "parties",
-    "delegations",
-    "operatives",
-    "journalists",
-    "reporters",
-    "editors",
-    "auditors",
-    "consultants",
-    "partners",
-    "participants",
-    "respondents",
-    "americans",
-    "democrats",
-    "republicans",
-    "judges",
-    "senators",
-    "unions",
-    "officials’",
-    "parents",
-    "forecasters",
-    "shoppers",
-    "passengers",
-    "patients",
-    "farmers",
-    "locals",
-    "neighbours",
-    "neighbors",
-    "commuters",
-    "traders",
-    "investors",
-    "bankers",
-    "unionists",
 ];
 
 /// Common given names, for telling a person's name from a place and for pronoun gender.
@@ -928,7 +820,7 @@ pub fn read(words: &[&str]) -> Reading {
     // A capitalised common noun opening a sentence ("Analysts said") is a description.
     if let [one] = words {
         let lower = one.to_lowercase();
-        let common = GROUP_HEADS.contains(&lower.as_str()) || ORG_HEADS.contains(&lower.as_str());
+        let common = GROUP_NOUNS.contains(&lower.as_str()) || ORG_HEADS.contains(&lower.as_str());
         if common && !ORG_WORDS.contains(one) {
             return read_description(&[lower.as_str()]);
         }
@@ -983,7 +875,7 @@ fn read_description(words: &[&str]) -> Reading {
     let head = described_head(words);
     let plural =
         head.ends_with('s') && !head.ends_with("ss") && !ORG_HEADS.contains(&head.as_str());
-    let kind = if GROUP_HEADS.contains(&head.as_str()) || plural {
+    let kind = if GROUP_NOUNS.contains(&head.as_str()) || plural {
         SpeakerKind::Group
     } else if ORG_HEADS.contains(&head.as_str()) {
         SpeakerKind::Organization

@@ -4,7 +4,7 @@
 
 use super::lexicon::{
     cue_strength, is_name_word, CueStrength, ADDRESSEE_CUES, BETWEEN_SOURCE_AND_CUE, DETERMINERS,
-    NON_NAME_CAPS, OBJECT_PRONOUNS, PARTICIPLE_CUES, SOURCE_HEADS, SUBJECT_PRONOUNS,
+    GROUP_NOUNS, NON_NAME_CAPS, OBJECT_PRONOUNS, PARTICIPLE_CUES, SOURCE_HEADS, SUBJECT_PRONOUNS,
 };
 use crate::span::NormRange;
 use crate::text::Analysis;
@@ -348,7 +348,7 @@ impl<'a> TokenView<'a> {
     }
 
     fn is_head(&self, i: usize) -> bool {
-        is_name_word(self.tok(i)) || self.lower_is(i, SOURCE_HEADS)
+        is_name_word(self.tok(i)) || self.lower_is(i, SOURCE_HEADS) || self.lower_is(i, GROUP_NOUNS)
     }
 
     /// The cue starting at token `v`, if any.
@@ -648,6 +648,7 @@ impl<'a> TokenView<'a> {
             || w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
             || w == "“"
             || self.lower_is(j, SOURCE_HEADS)
+            || self.lower_is(j, GROUP_NOUNS)
     }
 
     /// End of a content clause: the sentence end without its final punctuation, or earlier
