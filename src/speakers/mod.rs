@@ -62,6 +62,8 @@ struct Entity {
     /// given name: good enough to expand a surname, too weak to be a pronoun's antecedent
     /// until it has been a source.
     weak: bool,
+    /// Has been the source of an attribution.
+    spoke: bool,
 }
 
 impl Entity {
@@ -72,6 +74,7 @@ impl Entity {
             kind: r.kind.unwrap_or(SpeakerKind::Unknown),
             gender: r.gender,
             weak: false,
+            spoke: false,
         }
     }
 
@@ -202,41 +205,26 @@ impl<'a> Registry<'a> {
 
     /// The most recent person before `pos` that `gender` allows.
     fn antecedent_person(&self, pos: usize, gender: Option<Gender>) -> Option<usize> {
-        let spoke = |id: usize| self.sources.iter().any(|s| s.1 == id);
         let compatible = |id: usize| {
             let e = &self.entities[id];
-            (!e.weak || spoke(id))
+            (!e.weak || e.spoke)
                 && match (gender, e.gender) {
                     (Some(a), Some(b)) => a == b,
                     _ => true,
                 }
         };
-        let from_text = self
-            .person_mentions
-            .iter()
-            .rev()
-            .filter(|(p, _)| *p < pos)
+        let from_text = before(&self.person_mentions, pos).find(|(_, id)| compatible(*id));
+        let from_sources = before(&self.sources, pos)
+            .filter(|(_, id)| self.entities[*id].kind == SpeakerKind::Person)
             .find(|(_, id)| compatible(*id));
-        let from_sources = self
-            .sources
-            .iter()
-            .rev()
-            .filter(|(p, id)| *p < pos && self.entities[*id].kind == SpeakerKind::Person)
-            .find(|(_, id)| compatible(*id));
-        match (from_text, from_sources) {
-            (Some(a), Some(b)) => Some(if a.0 >= b.0 { a.1 } else { b.1 }),
-            (a, b) => a.or(b).map(|x| x.1),
-        }
+        nearest(from_text, from_sources)
     }
 
     /// The most recent organisation or group source before `pos`.
     fn antecedent_collective(&self, pos: usize, kinds: &[SpeakerKind]) -> Option<usize> {
-        self.sources
-            .iter()
-            .rev()
-            .filter(|(p, id)| *p < pos && kinds.contains(&self.entities[*id].kind))
+        before(&self.sources, pos)
+            .find(|(_, id)| kinds.contains(&self.entities[*id].kind))
             .map(|x| x.1)
-            .next()
     }
 
     /// Resolves one source mention to an entity, with how sure the resolution is.
@@ -322,20 +310,16 @@ impl<'a> Registry<'a> {
         if !article.eq_ignore_ascii_case("the") || !noun.starts_with(char::is_lowercase) {
             return None;
         }
-        let mut candidates: Vec<(usize, usize)> = self
-            .org_mentions
-            .iter()
-            .chain(&self.sources)
-            .filter(|(p, id)| *p < pos && self.entities[*id].kind == SpeakerKind::Organization)
-            .copied()
-            .collect();
-        candidates.sort_unstable();
-        candidates.iter().rev().map(|x| x.1).find(|&id| {
+        let is_org = |id: &usize| self.entities[*id].kind == SpeakerKind::Organization;
+        let names = |id: usize| {
             self.entities[id]
                 .name
                 .as_deref()
                 .is_some_and(|n| n.to_lowercase().split(' ').any(|w| w == *noun))
-        })
+        };
+        let from_text = before(&self.org_mentions, pos).find(|(_, id)| names(*id));
+        let from_sources = before(&self.sources, pos).find(|(_, id)| is_org(id) && names(*id));
+        nearest(from_text, from_sources)
     }
 
     /// The person a definite description names by role ("the judge", "the minister"): the
@@ -347,18 +331,13 @@ impl<'a> Registry<'a> {
         if !article.eq_ignore_ascii_case("the") {
             return None;
         }
-        self.person_mentions
-            .iter()
-            .rev()
-            .filter(|(p, _)| *p < pos)
-            .map(|x| x.1)
-            .find(|&id| {
-                self.entities[id].role.as_deref().is_some_and(|r| {
-                    r.split(' ')
-                        .next_back()
-                        .is_some_and(|w| w.eq_ignore_ascii_case(noun))
-                })
+        before(&self.person_mentions, pos).map(|x| x.1).find(|&id| {
+            self.entities[id].role.as_deref().is_some_and(|r| {
+                r.split(' ')
+                    .next_back()
+                    .is_some_and(|w| w.eq_ignore_ascii_case(noun))
             })
+        })
     }
 
     /// "a spokesman for the operator, Henrik Dahl, said": a name set off after a description.
@@ -390,12 +369,39 @@ impl<'a> Registry<'a> {
     }
 }
 
+/// How far back (in bytes of normalised text, some ten paragraphs) an antecedent is looked
+/// for; beyond that a pronoun is left unresolved rather than searched for across the whole
+/// document, which would make resolution quadratic in long documents.
+const MAX_ANTECEDENT_DISTANCE: usize = 6000;
+
+/// The entries of a position-sorted mention list that lie before `pos` and within
+/// [`MAX_ANTECEDENT_DISTANCE`], nearest first.
+fn before(list: &[(usize, usize)], pos: usize) -> impl Iterator<Item = &(usize, usize)> {
+    list[..list.partition_point(|(p, _)| *p < pos)]
+        .iter()
+        .rev()
+        .take_while(move |(p, _)| pos - p <= MAX_ANTECEDENT_DISTANCE)
+}
+
+/// The entity of whichever of two mentions comes later in the text.
+fn nearest(a: Option<&(usize, usize)>, b: Option<&(usize, usize)>) -> Option<usize> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if a.0 >= b.0 { a.1 } else { b.1 }),
+        (a, b) => a.or(b).map(|x| x.1),
+    }
+}
+
 /// Runs of capitalised name words outside quotations ("Deputy Secretary of State Wendy
 /// Sherman"), with a directly preceding "the" kept so organisations read as such.
 fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
     let text = analysis.text();
     let toks = &analysis.tokens;
-    let inside = |pos: usize| quoted.iter().any(|q| q.start <= pos && pos < q.end);
+    // `quoted` is sorted and its ranges do not overlap: the one that may hold `pos` is the
+    // first that ends after it.
+    let inside = |pos: usize| {
+        let i = quoted.partition_point(|q| q.end <= pos);
+        quoted.get(i).is_some_and(|q| q.start <= pos)
+    };
     let word = |i: usize| &text[toks[i].range.clone()];
     let mut runs = Vec::new();
     let mut i = 0;
@@ -434,11 +440,12 @@ fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
 
 /// Resolves the speakers of a document's attributions (one [`Speaker`] per attribution, same order).
 pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker> {
-    let quoted: Vec<NormRange> = attributions
+    let mut quoted: Vec<NormRange> = attributions
         .iter()
         .filter(|a| a.kind == QuoteKind::Direct)
         .flat_map(|a| a.content.iter().cloned())
         .collect();
+    quoted.sort_unstable_by_key(|q| q.start);
     let mut reg = Registry::new(analysis, &quoted);
     // Resolve in text order of the mentions, so antecedents come before what refers to them.
     let mut order: Vec<usize> = (0..attributions.len()).collect();
@@ -454,6 +461,7 @@ pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker
             resolved[i] = reg.resolve_mention(m);
             if let Some((id, _)) = resolved[i] {
                 reg.sources.push((m.start, id));
+                reg.entities[id].spoke = true;
             }
         }
     }

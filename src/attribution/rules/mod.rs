@@ -24,6 +24,7 @@ use crate::span::NormRange;
 use crate::text::Analysis;
 use lexicon::{weak_as_indirect, CueStrength};
 use quotes::{pair_quotes, QuotePiece};
+use std::collections::HashMap;
 use std::ops::Range;
 use tokens::{Cue, TokenView};
 
@@ -59,6 +60,14 @@ impl From<Range<usize>> for Parts {
     fn from(r: Range<usize>) -> Self {
         Parts(vec![r])
     }
+}
+
+/// What pass 2 knows about the sentence it is in.
+struct SentenceContext {
+    /// The source of the sentence's first reported speech ("X said …, but noted …").
+    subject: Option<Range<usize>>,
+    /// (end of cue, source) of the attributions found in the sentence so far, in text order.
+    attributed: Vec<(usize, Range<usize>)>,
 }
 
 /// An attribution under construction, in token terms.
@@ -191,9 +200,21 @@ impl<'a> Pass<'a> {
 
     /// Pass 2: reported speech around cue words, sentence by sentence.
     fn reported_speech(&mut self) {
+        // The attributions pass 1 found, by the sentence of their cue.
+        let mut direct_in: HashMap<usize, Vec<(usize, Range<usize>)>> = HashMap::new();
+        for f in &self.found {
+            if let (Some(cue), Some(src)) = (&f.cue, &f.source) {
+                if let Some(s) = self.view.sentence_of_token(cue.start) {
+                    direct_in.entry(s).or_default().push((cue.end, src.clone()));
+                }
+            }
+        }
         for s in 0..self.view.sentence_count() {
             let toks = self.view.sentence_tokens(s);
-            let mut subject: Option<Range<usize>> = None;
+            let mut context = SentenceContext {
+                subject: None,
+                attributed: direct_in.remove(&s).unwrap_or_default(),
+            };
             let mut v = toks.start;
             while v < toks.end {
                 let Some(cue) = self.view.cue_at(v, toks.end) else {
@@ -202,10 +223,11 @@ impl<'a> Pass<'a> {
                 };
                 let next = cue.range.end;
                 if !self.is_used(&cue.range) {
-                    if let Some(f) = self.speech_at(&cue, toks.clone(), &mut subject) {
+                    if let Some(f) = self.speech_at(&cue, toks.clone(), &mut context) {
                         self.mark(&cue.range);
                         if let Some(src) = &f.source {
                             self.mark(src);
+                            context.attributed.push((cue.range.end, src.clone()));
                         }
                         self.found.push(f);
                     }
@@ -220,7 +242,7 @@ impl<'a> Pass<'a> {
         &mut self,
         cue: &Cue,
         sent: Range<usize>,
-        subject: &mut Option<Range<usize>>,
+        context: &mut SentenceContext,
     ) -> Option<Found> {
         let view = &self.view;
         let (source, content_toks, confidence) = if cue.according {
@@ -230,14 +252,15 @@ impl<'a> Pass<'a> {
             && view.is_punct(cue.range.start - 1)
         {
             // ", saying …": the speaker is the sentence's subject.
-            let earlier = self.found.iter().rev().find(|f| {
-                f.cue
-                    .as_ref()
-                    .is_some_and(|c| c.start >= sent.start && c.end <= cue.range.start)
-            });
-            let src = subject
+            let earlier = context
+                .attributed
+                .iter()
+                .rev()
+                .find(|(end, _)| *end <= cue.range.start);
+            let src = context
+                .subject
                 .clone()
-                .or_else(|| earlier.and_then(|f| f.source.clone()))
+                .or_else(|| earlier.map(|(_, source)| source.clone()))
                 .or_else(|| view.subject_of(sent.clone()))?;
             let content = view.complement(cue, sent.end, false)?;
             (Some(src), content, 0.65)
@@ -246,7 +269,10 @@ impl<'a> Pass<'a> {
             // "The Kremlin called …, but noted that …": a coordinated cue shares the subject.
             let coordinated = cue.range.start > sent.start
                 && matches!(view.tok(cue.range.start - 1), "but" | "and");
-            let shared = subject.clone().or_else(|| view.subject_of(sent.clone()));
+            let shared = context
+                .subject
+                .clone()
+                .or_else(|| view.subject_of(sent.clone()));
             if let (None, true, Some(np)) = (&src, coordinated, shared) {
                 let content =
                     view.complement(cue, sent.end, cue.strength == CueStrength::Belief)?;
@@ -257,7 +283,7 @@ impl<'a> Pass<'a> {
                     let full_cue = aux_start..cue.range.end;
                     let belief = cue.strength == CueStrength::Belief;
                     if let Some(content) = view.complement(cue, sent.end, belief) {
-                        *subject = Some(np.clone());
+                        context.subject = Some(np.clone());
                         let c = if belief { 0.6 } else { 0.75 };
                         return self.make_indirect(np, full_cue, content, c, cue);
                     }
@@ -321,10 +347,12 @@ impl<'a> Pass<'a> {
         let mut kind = QuoteKind::Indirect;
         let mut owned = Vec::new();
         for range in &mut ranges {
-            for (k, p) in self.pieces.iter().enumerate() {
-                let overlaps = p.open < range.end && p.close > range.start;
-                if !overlaps {
-                    continue;
+            // Pieces are in text order and do not overlap: only those from the first that
+            // ends after the range starts can overlap it.
+            let first = self.pieces.partition_point(|p| p.close <= range.start);
+            for (k, p) in self.pieces.iter().enumerate().skip(first) {
+                if p.open >= range.end {
+                    break;
                 }
                 if self.piece_owner[k].is_some() {
                     // Content that is an attributed quotation belongs to the direct pass.
@@ -369,6 +397,16 @@ impl<'a> Pass<'a> {
     /// Pass 3: a quotation that opens a paragraph right after an attributed quotation, with
     /// no attribution of its own, continues that speaker.
     fn continued_quotes(&mut self) {
+        // The last direct attribution with a source in each paragraph.
+        let mut last_direct: HashMap<usize, usize> = HashMap::new();
+        for (i, f) in self.found.iter().enumerate() {
+            if f.kind == QuoteKind::Direct && f.source.is_some() {
+                let e = last_direct.entry(f.paragraph).or_insert(i);
+                if self.found[*e].content[0].start <= f.content[0].start {
+                    *e = i;
+                }
+            }
+        }
         for k in 0..self.pieces.len() {
             if self.piece_owner[k].is_some() || self.pieces[k].continuation {
                 continue;
@@ -379,9 +417,10 @@ impl<'a> Pass<'a> {
             if !starts_para || p.words(self.view.text()) < 4 {
                 continue;
             }
-            let prev = self.found.iter().rev().find(|f| {
-                f.paragraph + 1 == para && f.kind == QuoteKind::Direct && f.source.is_some()
-            });
+            let prev = para
+                .checked_sub(1)
+                .and_then(|p| last_direct.get(&p))
+                .map(|&i| &self.found[i]);
             if let Some(prev) = prev {
                 let mut next = prev.clone();
                 next.content = vec![p.content.clone()];
@@ -389,6 +428,7 @@ impl<'a> Pass<'a> {
                 next.confidence = 0.6;
                 next.paragraph = para;
                 self.piece_owner[k] = Some(self.found.len());
+                last_direct.insert(para, self.found.len());
                 self.found.push(next);
             }
         }

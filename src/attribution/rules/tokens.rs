@@ -293,6 +293,14 @@ impl<'a> TokenView<'a> {
         self.analysis.paragraphs[p].range.start
     }
 
+    /// Index of the sentence holding token `i`, if any.
+    pub fn sentence_of_token(&self, i: usize) -> Option<usize> {
+        self.sentence_of
+            .get(i)
+            .copied()
+            .filter(|&s| s != usize::MAX)
+    }
+
     /// Token range of the sentence holding token `i` (or just `i` when it is in none).
     fn sentence_around(&self, i: usize) -> Range<usize> {
         match self.sentence_of.get(i) {
