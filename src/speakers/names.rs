@@ -907,7 +907,12 @@ fn is_connector(w: &str) -> bool {
 fn described_head(words: &[&str]) -> String {
     let cut = words
         .iter()
-        .position(|w| matches!(*w, "of" | "for" | "at" | "with" | "from"))
+        .position(|w| {
+            matches!(
+                *w,
+                "of" | "for" | "at" | "with" | "from" | "in" | "on" | "close" | "familiar" | "who"
+            )
+        })
         .unwrap_or(words.len());
     let head = words[..cut].last().or(words.last()).copied().unwrap_or("");
     head.to_lowercase()
@@ -964,6 +969,12 @@ mod tests {
         assert_eq!(d.name, None);
         assert_eq!(r("Analysts").kind, Some(SpeakerKind::Group));
         assert_eq!(r("Union members").kind, Some(SpeakerKind::Group));
+        let d = r("Health officials in the Dornfeld district");
+        assert_eq!(d.kind, Some(SpeakerKind::Group));
+        assert_eq!(
+            r("diplomats familiar with the talks").kind,
+            Some(SpeakerKind::Group)
+        );
         let t = r("council leader Robert Fenwick");
         assert_eq!(t.name.as_deref(), Some("Robert Fenwick"));
         assert_eq!(t.role.as_deref(), Some("council leader"));
