@@ -31,29 +31,10 @@ pub enum Format {
 
 /// The CSV header, in order.
 pub const CSV_COLUMNS: [&str; 23] = [
-    "doc_id",
-    "quote_id",
-    "quote_text",
-    "quote_kind",
-    "quote_spans",
-    "cue_text",
-    "cue_start",
-    "cue_end",
-    "speaker_mention",
-    "speaker_mention_start",
-    "speaker_mention_end",
-    "speaker_name",
-    "speaker_kind",
-    "speaker_role",
-    "speaker_entity",
-    "speaker_confidence",
-    "stance",
-    "claim_checkworthy",
-    "claim_score",
-    "meta",
-    "provenance",
-    "error_kind",
-    "error_message",
+    "doc_id", "quote_id", "quote_text", "quote_kind", "quote_spans", "cue_text", "cue_start",
+    "cue_end", "speaker_mention", "speaker_mention_start", "speaker_mention_end", "speaker_name",
+    "speaker_kind", "speaker_role", "speaker_entity", "speaker_confidence", "stance",
+    "claim_checkworthy", "claim_score", "meta", "provenance", "error_kind", "error_message",
 ];
 
 /// Where the output bytes go.

@@ -56,10 +56,7 @@ fn reference_article_speakers_have_canonical_names() {
     }
     let names: BTreeSet<&str> = records.iter().filter_map(|r| speaker(r, "name")).collect();
     for want in [
-        "Sergei Ryabkov",
-        "Wendy Sherman",
-        "Alexander Grushko",
-        "Kremlin",
+        "Sergei Ryabkov", "Wendy Sherman", "Alexander Grushko", "Kremlin",
     ] {
         assert!(names.contains(want), "no record for {want}: {names:?}");
     }

@@ -159,9 +159,7 @@ pub fn evaluate(gold: &GoldSet, preds: &Predictions) -> Report {
     for doc in &gold.docs {
         let predicted = preds.by_doc.get(&doc.id).unwrap_or(&empty);
         totals.add(&metrics::score_document(
-            &doc.text,
-            &doc.attributions,
-            predicted,
+            &doc.text, &doc.attributions, predicted,
         ));
     }
     let known: std::collections::HashSet<&DocId> = gold.docs.iter().map(|d| &d.id).collect();

@@ -238,15 +238,7 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "a",
-                "in.jsonl:4",
-                "in.jsonl:5",
-                "in.jsonl:6",
-                "b",
-                "42",
-                "in.jsonl:9",
-                "d",
-                "e",
+                "a", "in.jsonl:4", "in.jsonl:5", "in.jsonl:6", "b", "42", "in.jsonl:9", "d", "e",
                 "f"
             ]
         );
