@@ -71,10 +71,37 @@ struct ExtractArgs {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Command::Extract(args) => extract(args),
         Command::Eval(args) => newsquotes::eval::run(&args).map(drop).map_err(Into::into),
+    };
+    match result {
+        // `newsquotes extract … | head` closing the pipe early is the reader's choice, not a
+        // failure: stop quietly, as other Unix filters do.
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other,
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use newsquotes::error::Error;
+    use std::io::ErrorKind::BrokenPipe;
+    let io_kind = |cause: &(dyn std::error::Error + 'static)| {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        // serde_json and csv keep the I/O error to themselves (`source` skips it).
+        match cause.downcast_ref::<Error>()? {
+            Error::Io(io) => Some(io.kind()),
+            Error::Json(j) => j.io_error_kind(),
+            Error::Csv(c) => match c.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    e.chain().any(|cause| io_kind(cause) == Some(BrokenPipe))
 }
 
 /// Runs `extract`. Errors returned here are run-level (bad options, unusable output path): a bad
