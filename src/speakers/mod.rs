@@ -187,7 +187,10 @@ impl<'a> Registry<'a> {
         let single = !name.contains(' ');
         self.entities
             .iter()
-            .position(|e| e.kind == SpeakerKind::Person && e.name.as_deref() == Some(name))
+            .position(|e| {
+                matches!(e.kind, SpeakerKind::Person | SpeakerKind::Unknown)
+                    && e.name.as_deref() == Some(name)
+            })
             .or_else(|| {
                 self.entities.iter().position(|e| {
                     e.kind == SpeakerKind::Person
@@ -293,11 +296,21 @@ impl<'a> Registry<'a> {
                 if e.gender.is_none() {
                     e.gender = gender_of(&words);
                 }
+                // A lone capitalised word never introduced as a person ("Nordrail said") may
+                // as well be a company or a place: do not claim it is a person.
+                let lone = e.name.as_deref().is_some_and(|n| !n.contains(' '));
+                if e.kind == SpeakerKind::Person && lone && e.role.is_none() && e.gender.is_none() {
+                    e.kind = SpeakerKind::Unknown;
+                }
                 self.entities.push(e);
                 self.entities.len() - 1
             }
         };
-        let sure = if reading.name.is_some() { 1.0 } else { 0.9 };
+        let sure = match (&reading.name, self.entities[id].kind) {
+            (Some(_), SpeakerKind::Unknown) => 0.8,
+            (Some(_), _) => 1.0,
+            (None, _) => 0.9,
+        };
         Some((id, sure))
     }
 
