@@ -1,7 +1,7 @@
 //! Word lists the rules consult: cue verbs, words that may head a source mention, and the
-//! function words that bound one. The cue list was written for newsquotes, cross-checked
-//! against the GenderGapTracker quote-verb list (MIT), and kept to verbs of saying, reporting
-//! and stated belief that news attributions use.
+//! function words that bound one. The lists were written for newsquotes and kept to the verbs
+//! of saying, reporting and stated belief that news attributions use; they are in English and
+//! in code (not data files) because the rules that read them are English-specific too.
 
 /// How strongly a cue word signals an attribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
