@@ -20,6 +20,7 @@ pub mod span;
 pub mod speakers;
 pub mod summary;
 pub mod text;
+pub mod train;
 pub mod writer;
 
 /// The pipeline's version, as written into every record's provenance.

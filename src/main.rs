@@ -26,6 +26,15 @@ enum Command {
     Extract(ExtractArgs),
     /// Score predictions against PolNeAR-style brat annotations.
     Eval(newsquotes::eval::EvalArgs),
+    /// Train a model.
+    #[command(subcommand)]
+    Train(TrainCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum TrainCommand {
+    /// Fine-tune the base model as the Source/Cue/Content attribution tagger.
+    Attribution(newsquotes::train::attribution::TrainAttributionArgs),
 }
 
 /// Which attribution extractor runs.
@@ -74,6 +83,9 @@ fn main() -> Result<()> {
     let result = match cli.command {
         Command::Extract(args) => extract(args),
         Command::Eval(args) => newsquotes::eval::run(&args).map(drop).map_err(Into::into),
+        Command::Train(TrainCommand::Attribution(args)) => {
+            newsquotes::train::attribution::run(&args).map_err(Into::into)
+        }
     };
     match result {
         // `newsquotes extract … | head` closing the pipe early is the reader's choice, not a

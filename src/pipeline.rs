@@ -83,7 +83,13 @@ impl Pipeline {
             ));
         }
         let analysis = Analysis::new(&doc.text);
-        let attributions = self.extractor.extract(doc, &analysis);
+        let attributions = self.extractor.extract(doc, &analysis).map_err(|e| {
+            DocError::new(
+                doc.id.0.clone(),
+                DocErrorKind::Processing,
+                format!("attribution failed: {e}"),
+            )
+        })?;
         let speakers = speakers::resolve(&analysis, &attributions);
         build_records(doc, &analysis, &attributions, &speakers, &self.provenance)
     }
@@ -190,15 +196,19 @@ mod tests {
         fn id(&self) -> String {
             "fragile@0".into()
         }
-        fn extract(&self, doc: &Document, analysis: &Analysis) -> Vec<Attribution> {
+        fn extract(
+            &self,
+            doc: &Document,
+            analysis: &Analysis,
+        ) -> crate::error::Result<Vec<Attribution>> {
             assert!(!doc.text.contains("BOOM"), "fragile extractor hit BOOM");
-            vec![Attribution {
+            Ok(vec![Attribution {
                 content: std::iter::once(0..analysis.text().len()).collect(),
                 kind: QuoteKind::Direct,
                 cue: None,
                 source: None,
                 confidence: 1.0,
-            }]
+            }])
         }
     }
 

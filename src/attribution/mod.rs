@@ -2,9 +2,12 @@
 //! their source. Extractors report byte ranges of the normalised text; resolving the source
 //! mention to a canonical speaker is the job of [`crate::speakers`].
 
+pub mod kind;
 pub mod rules;
+pub mod tagger;
 
 use crate::document::Document;
+use crate::error::Result;
 use crate::span::NormRange;
 use crate::text::Analysis;
 use serde::{Deserialize, Serialize};
@@ -55,12 +58,7 @@ pub trait Extractor: Send + Sync {
     /// A short name with version, as written into records' provenance (`rules@0.1.0`).
     fn id(&self) -> String;
 
-    /// Finds the attributions of one document, in text order.
-    fn extract(&self, doc: &Document, analysis: &Analysis) -> Vec<Attribution>;
-
-    /// Finds the attributions of several documents at once. The default runs them one by one;
-    /// extractors that batch model inference override it.
-    fn extract_batch(&self, docs: &[(&Document, &Analysis)]) -> Vec<Vec<Attribution>> {
-        docs.iter().map(|(d, a)| self.extract(d, a)).collect()
-    }
+    /// Finds the attributions of one document, in text order. An error (a model that fails to
+    /// run) concerns this document only: it becomes the document's error line.
+    fn extract(&self, doc: &Document, analysis: &Analysis) -> Result<Vec<Attribution>>;
 }

@@ -1,18 +1,9 @@
 //! Contents as sets of character positions, and one-to-one matching between gold and predicted
 //! contents.
 
+pub use crate::attribution::kind::{is_quote_mark, QUOTE_MARKS};
 use crate::span::Span;
 use std::ops::Range;
-
-/// Quote marks of all common variants (straight, curly, guillemets, low-9, primes used as quotes).
-pub const QUOTE_MARKS: &[char] = &[
-    '"', '\'', '“', '”', '‘', '’', '«', '»', '„', '‚', '‹', '›', '‟', '‛', '″', '`',
-];
-
-/// True for a quote mark of any variant.
-pub fn is_quote_mark(c: char) -> bool {
-    QUOTE_MARKS.contains(&c)
-}
 
 /// True for characters trimmed off both ends of every content span before comparison: whitespace,
 /// punctuation and quote marks (so `"Yes," he said` and `Yes` compare equal).

@@ -44,12 +44,16 @@ impl Extractor for RulesExtractor {
         format!("rules@{}", crate::VERSION)
     }
 
-    fn extract(&self, _doc: &Document, analysis: &Analysis) -> Vec<Attribution> {
+    fn extract(
+        &self,
+        _doc: &Document,
+        analysis: &Analysis,
+    ) -> crate::error::Result<Vec<Attribution>> {
         let mut pass = Pass::new(analysis);
         pass.direct_quotes();
         pass.reported_speech();
         pass.continued_quotes();
-        pass.finish()
+        Ok(pass.finish())
     }
 }
 
@@ -465,6 +469,7 @@ mod tests {
         let t = analysis.text();
         RulesExtractor::new()
             .extract(&doc, &analysis)
+            .unwrap()
             .into_iter()
             .map(|a| {
                 (

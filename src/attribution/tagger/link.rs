@@ -1,0 +1,322 @@
+//! Linking: turns the tagger's decoded Source, Cue and Content spans into attributions.
+//!
+//! The tags say what each span is but not which spans belong together, so linking rebuilds
+//! the structure from position, the way news sentences are built:
+//! - a content interrupted by its cue and source (`"We won," he said, "and we stay."`) is one
+//!   content of several parts: two content spans merge when only a cue, a source and
+//!   punctuation lie between them;
+//! - each content takes the nearest cue that lies outside it, in a sentence it touches or the
+//!   sentence right before or after it in the same paragraph;
+//! - the source is the mention nearest to that cue in the cue's sentence (or, without a cue,
+//!   the nearest one in reach of the content);
+//! - a content with neither, right after an attributed content (a quotation running on into the
+//!   next paragraph), continues that attribution's speaker.
+
+use super::labels::Role;
+use crate::attribution::kind::{classify_kind, is_quote_mark};
+use crate::attribution::Attribution;
+use crate::span::{NormRange, Span};
+use crate::text::Analysis;
+
+/// A decoded span in the normalised text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggedSpan {
+    /// What the span is.
+    pub role: Role,
+    /// Byte range in the normalised text.
+    pub range: NormRange,
+    /// The model's mean tag probability over the span.
+    pub score: f32,
+}
+
+/// Builds attributions from tagged spans (in text order).
+pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
+    let of = |role: Role| -> Vec<&TaggedSpan> { spans.iter().filter(|s| s.role == role).collect() };
+    let (contents, cues, sources) = (of(Role::Content), of(Role::Cue), of(Role::Source));
+    let text = analysis.text();
+    let chars = CharView::new(text);
+
+    let groups = group_contents(text, &contents, &cues, &sources, analysis);
+    let mut out: Vec<Attribution> = Vec::with_capacity(groups.len());
+    let mut previous: Option<(usize, Option<NormRange>, Option<NormRange>)> = None;
+    for parts in groups {
+        let first = parts[0].range.start;
+        let last = parts[parts.len() - 1].range.end;
+        let reach = Reach::of(analysis, first, last);
+        let inside = |r: &NormRange| {
+            parts
+                .iter()
+                .any(|p| p.range.start <= r.start && r.end <= p.range.end)
+        };
+
+        let cue = nearest(&cues, first, last, |c| {
+            reach.holds(analysis, &c.range) && !inside(&c.range)
+        });
+        let source = match cue {
+            Some(c) => {
+                let sentence = analysis.sentence_at(c.range.start);
+                nearest(&sources, c.range.start, c.range.end, |s| {
+                    analysis.sentence_at(s.range.start) == sentence && !inside(&s.range)
+                })
+            }
+            None => nearest(&sources, first, last, |s| {
+                reach.holds(analysis, &s.range) && !inside(&s.range)
+            }),
+        };
+        let mut cue = cue.map(|c| c.range.clone());
+        let mut source = source.map(|s| s.range.clone());
+        if cue.is_none() && source.is_none() {
+            // A quotation that runs on from the attribution just before it.
+            if let Some((end, prev_cue, prev_source)) = &previous {
+                let para = |pos: usize| {
+                    analysis
+                        .sentence_at(pos)
+                        .map(|s| analysis.sentences[s].paragraph)
+                };
+                let (p_prev, p_now) = (para(end.saturating_sub(1)), para(first));
+                if let (Some(a), Some(b)) = (p_prev, p_now) {
+                    if b <= a + 1 && prev_source.is_some() {
+                        cue = prev_cue.clone();
+                        source = prev_source.clone();
+                    }
+                }
+            }
+        }
+
+        let content: Vec<NormRange> = parts.iter().map(|p| p.range.clone()).collect();
+        let char_spans: Vec<Span> = content.iter().map(|r| chars.span(r)).collect();
+        let kind = classify_kind(&chars.chars, &char_spans);
+        let score = parts.iter().map(|p| p.score).sum::<f32>() / parts.len() as f32;
+        previous = Some((last, cue.clone(), source.clone()));
+        out.push(Attribution {
+            content,
+            kind,
+            cue,
+            source,
+            confidence: score,
+        });
+    }
+    out
+}
+
+/// Content spans grouped into attributions (each group in text order, non-empty).
+fn group_contents<'a>(
+    text: &str,
+    contents: &[&'a TaggedSpan],
+    cues: &[&TaggedSpan],
+    sources: &[&TaggedSpan],
+    analysis: &Analysis,
+) -> Vec<Vec<&'a TaggedSpan>> {
+    let paragraph = |pos: usize| {
+        analysis
+            .sentence_at(pos)
+            .map(|s| analysis.sentences[s].paragraph)
+    };
+    let mut groups: Vec<Vec<&TaggedSpan>> = Vec::new();
+    for &c in contents {
+        if let Some(group) = groups.last_mut() {
+            let prev = group[group.len() - 1];
+            let gap = prev.range.end..c.range.start;
+            if paragraph(prev.range.start) == paragraph(c.range.start)
+                && is_inserted_attribution(text, &gap, cues, sources)
+            {
+                group.push(c);
+                continue;
+            }
+        }
+        groups.push(vec![c]);
+    }
+    groups
+}
+
+/// Whether the text of `gap` holds a cue or a source and otherwise only punctuation, quote
+/// marks and spaces: the "he said" that interrupts a quotation.
+fn is_inserted_attribution(
+    text: &str,
+    gap: &NormRange,
+    cues: &[&TaggedSpan],
+    sources: &[&TaggedSpan],
+) -> bool {
+    let within = |s: &&&TaggedSpan| gap.start <= s.range.start && s.range.end <= gap.end;
+    let mut inserted: Vec<&NormRange> = cues
+        .iter()
+        .filter(within)
+        .chain(sources.iter().filter(within))
+        .map(|s| &s.range)
+        .collect();
+    if !inserted.iter().any(|_| true) {
+        return false;
+    }
+    inserted.sort_by_key(|r| r.start);
+    let mut pos = gap.start;
+    for r in inserted
+        .into_iter()
+        .chain(std::iter::once(&(gap.end..gap.end)))
+    {
+        let between = text.get(pos..r.start.max(pos)).unwrap_or("");
+        if !between.chars().all(|c| {
+            c.is_whitespace()
+                || c.is_ascii_punctuation()
+                || is_quote_mark(c)
+                || matches!(c, '—' | '–')
+        }) {
+            return false;
+        }
+        pos = pos.max(r.end);
+    }
+    true
+}
+
+/// The sentences a content may take its cue or source from: those it touches, plus the one
+/// right before and right after it in the same paragraph.
+struct Reach {
+    first: usize,
+    last: usize,
+}
+
+impl Reach {
+    fn of(analysis: &Analysis, start: usize, end: usize) -> Self {
+        let s = analysis.sentence_at(start).unwrap_or(0);
+        let e = analysis.sentence_at(end.saturating_sub(1)).unwrap_or(s);
+        let same_para = |a: usize, b: usize| {
+            analysis.sentences.get(a).map(|x| x.paragraph)
+                == analysis.sentences.get(b).map(|x| x.paragraph)
+        };
+        let first = if s > 0 && same_para(s - 1, s) {
+            s - 1
+        } else {
+            s
+        };
+        let last = if same_para(e + 1, e) && e + 1 < analysis.sentences.len() {
+            e + 1
+        } else {
+            e
+        };
+        Reach { first, last }
+    }
+
+    fn holds(&self, analysis: &Analysis, range: &NormRange) -> bool {
+        analysis
+            .sentence_at(range.start)
+            .is_some_and(|s| self.first <= s && s <= self.last)
+    }
+}
+
+/// The span nearest to `start..end` (by the gap between them) among those that pass `ok`.
+fn nearest<'a>(
+    spans: &[&'a TaggedSpan],
+    start: usize,
+    end: usize,
+    ok: impl Fn(&TaggedSpan) -> bool,
+) -> Option<&'a TaggedSpan> {
+    let distance = |s: &TaggedSpan| {
+        if s.range.end <= start {
+            start - s.range.end
+        } else if s.range.start >= end {
+            s.range.start - end
+        } else {
+            0
+        }
+    };
+    // Spans are in text order, so a binary search finds where to look; contents are short
+    // compared with documents, and `ok` keeps the search to nearby sentences.
+    let mid = spans.partition_point(|s| s.range.end <= start);
+    let lo = mid.saturating_sub(8);
+    let hi = (mid + 8).min(spans.len());
+    spans[lo..hi]
+        .iter()
+        .copied()
+        .filter(|s| ok(s))
+        .min_by_key(|s| distance(s))
+}
+
+/// The normalised text as characters, with a byte-to-character map for [`classify_kind`].
+struct CharView {
+    chars: Vec<char>,
+    byte_starts: Vec<usize>,
+}
+
+impl CharView {
+    fn new(text: &str) -> Self {
+        let (byte_starts, chars) = text.char_indices().unzip();
+        CharView { chars, byte_starts }
+    }
+
+    fn span(&self, r: &NormRange) -> Span {
+        let at = |b: usize| self.byte_starts.partition_point(|&s| s < b);
+        Span::new(at(r.start), at(r.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::QuoteKind;
+
+    fn span(text: &str, role: Role, needle: &str) -> TaggedSpan {
+        let start = text.find(needle).expect(needle);
+        TaggedSpan {
+            role,
+            range: start..start + needle.len(),
+            score: 0.9,
+        }
+    }
+
+    #[test]
+    fn an_interrupted_quote_is_one_attribution() {
+        let text = "“We won,” she said, “and we stay.” Later the mayor spoke.\n";
+        let a = Analysis::new(text);
+        let t = a.text().to_string();
+        let spans = vec![
+            span(&t, Role::Content, "“We won,”"),
+            span(&t, Role::Source, "she"),
+            span(&t, Role::Cue, "said"),
+            span(&t, Role::Content, "“and we stay.”"),
+        ];
+        let out = link(&a, &spans);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].content.len(), 2);
+        assert_eq!(out[0].kind, QuoteKind::Direct);
+        assert_eq!(&t[out[0].source.clone().unwrap()], "she");
+        assert_eq!(&t[out[0].cue.clone().unwrap()], "said");
+    }
+
+    #[test]
+    fn each_content_takes_the_nearest_cue_and_its_source() {
+        let text =
+            "The mayor said taxes would fall. Critics argued that the plan was “a fantasy”.\n";
+        let a = Analysis::new(text);
+        let t = a.text().to_string();
+        let spans = vec![
+            span(&t, Role::Source, "The mayor"),
+            span(&t, Role::Cue, "said"),
+            span(&t, Role::Content, "taxes would fall"),
+            span(&t, Role::Source, "Critics"),
+            span(&t, Role::Cue, "argued"),
+            span(&t, Role::Content, "the plan was “a fantasy”"),
+        ];
+        let out = link(&a, &spans);
+        assert_eq!(out.len(), 2);
+        assert_eq!(&t[out[0].source.clone().unwrap()], "The mayor");
+        assert_eq!(&t[out[1].source.clone().unwrap()], "Critics");
+        assert_eq!(&t[out[1].cue.clone().unwrap()], "argued");
+        assert_eq!(out[0].kind, QuoteKind::Indirect);
+        assert_eq!(out[1].kind, QuoteKind::Mixed);
+    }
+
+    #[test]
+    fn a_quotation_running_into_the_next_paragraph_keeps_its_speaker() {
+        let text = "“We will rebuild,” the mayor said.\n\n“Nobody will be left behind.”\n";
+        let a = Analysis::new(text);
+        let t = a.text().to_string();
+        let spans = vec![
+            span(&t, Role::Content, "“We will rebuild,”"),
+            span(&t, Role::Source, "the mayor"),
+            span(&t, Role::Cue, "said"),
+            span(&t, Role::Content, "“Nobody will be left behind.”"),
+        ];
+        let out = link(&a, &spans);
+        assert_eq!(out.len(), 2);
+        assert_eq!(&t[out[1].source.clone().unwrap()], "the mayor");
+    }
+}

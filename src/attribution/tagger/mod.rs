@@ -1,0 +1,413 @@
+//! The learned extractor: all-MiniLM-L6-v2 fine-tuned on PolNeAR as a BIO tagger over
+//! Source / Cue / Content wordpieces ([`labels`]), run over paragraph-packed windows of whole
+//! documents ([`windows`]), decoded under the BIO constraint and linked into attributions
+//! ([`link`]). Training lives in [`crate::train`]; this module is what `extract` runs.
+//!
+//! A model folder holds `manifest.json` ([`Manifest`]) and `tagger.safetensors`, the trained
+//! tensors as a half-precision delta over the base model ([`model`]).
+
+pub mod labels;
+pub mod link;
+pub mod model;
+pub mod windows;
+
+use crate::attribution::rules::RulesExtractor;
+use crate::attribution::{Attribution, Extractor};
+use crate::document::Document;
+use crate::encoder::base_model_dir;
+use crate::error::{Error, Result};
+use crate::text::Analysis;
+use labels::{decode, NUM_TAGS};
+use link::TaggedSpan;
+use model::TaggerNet;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tch::{nn, Device, Kind, Tensor};
+use tokenizers::Tokenizer;
+use windows::Piece;
+
+/// File name of a model folder's manifest.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// File name of a model folder's weights.
+pub const WEIGHTS_FILE: &str = "tagger.safetensors";
+/// The model that `extract` loads by default, relative to this crate's checkout.
+pub const DEFAULT_MODEL: &str = "models/attribution-minilm";
+
+/// Where the default attribution model lives.
+pub fn default_model_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL)
+}
+
+/// What a model folder says about its model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Model name (`attribution-minilm`).
+    pub name: String,
+    /// Model version, bumped whenever the weights change.
+    pub version: String,
+    /// The task (`attribution-tagger`).
+    pub task: String,
+    /// The base model the delta applies to.
+    pub base_model: BaseModel,
+    /// Tag names in classifier order.
+    pub tags: Vec<String>,
+    /// Wordpieces per window, without `[CLS]` and `[SEP]`.
+    pub window_pieces: usize,
+    /// Encoder layers from this one up were trained (and are in the weights file).
+    pub first_trained_layer: usize,
+    /// How it was trained.
+    pub training: serde_json::Value,
+    /// Figures on the development set.
+    pub dev: serde_json::Value,
+    /// Licence and terms of use of the weights.
+    pub license: String,
+}
+
+/// The base model a delta applies to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BaseModel {
+    /// Its name (`all-MiniLM-L6-v2`).
+    pub name: String,
+    /// Where it comes from.
+    pub source: String,
+    /// sha256 of its `model.safetensors`.
+    pub sha256: String,
+}
+
+impl Manifest {
+    /// Reads `manifest.json` from a model folder.
+    pub fn read(dir: &Path) -> Result<Self> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::Model(format!(
+                "cannot read {}: {e} (is {} a newsquotes model folder?)",
+                path.display(),
+                dir.display()
+            ))
+        })?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Model(format!("bad {}: {e}", path.display())))
+    }
+}
+
+/// One loaded network with the weights it owns.
+pub struct Tagger {
+    // Owns the tensors `net` uses.
+    vars: nn::VarStore,
+    net: TaggerNet,
+}
+
+impl Tagger {
+    /// A tagger with the base model's encoder and a fresh classifier (the start of training).
+    pub fn from_base(base_dir: &Path, device: Device) -> Result<Self> {
+        let config = model::read_config(&base_dir.join("config.json"))?;
+        let mut vars = nn::VarStore::new(device);
+        let net = TaggerNet::new(&vars.root(), &config);
+        model::load_base(&mut vars, &base_dir.join("model.safetensors"))?;
+        Ok(Tagger { vars, net })
+    }
+
+    /// A trained tagger: the base model with a model folder's delta over it.
+    pub fn load(model_dir: &Path, base_dir: &Path, device: Device) -> Result<Self> {
+        let tagger = Self::from_base(base_dir, device)?;
+        model::load_delta(&tagger.vars, &model_dir.join(WEIGHTS_FILE))?;
+        Ok(tagger)
+    }
+
+    /// The variables, for training.
+    pub fn vars(&self) -> &nn::VarStore {
+        &self.vars
+    }
+
+    /// The network, for training.
+    pub fn net(&self) -> &TaggerNet {
+        &self.net
+    }
+}
+
+/// What the tagger needs besides the network to read a document.
+pub struct TagSetup {
+    /// The base model's tokenizer, without padding or truncation.
+    pub tokenizer: Tokenizer,
+    /// `[CLS]` id.
+    pub cls: u32,
+    /// `[SEP]` id.
+    pub sep: u32,
+    /// Wordpieces per window.
+    pub window_pieces: usize,
+    /// Windows per forward pass.
+    pub batch_size: usize,
+}
+
+impl TagSetup {
+    /// Reads the tokenizer from the base model folder.
+    pub fn new(base_dir: &Path, window_pieces: usize, batch_size: usize) -> Result<Self> {
+        let tokenizer = windows::load_tokenizer(&base_dir.join("tokenizer.json"))?;
+        let (cls, sep) = windows::special_ids(&tokenizer)?;
+        if window_pieces < 8 || batch_size == 0 {
+            return Err(Error::Model(format!(
+                "window of {window_pieces} pieces, batch of {batch_size}: need >= 8 and >= 1"
+            )));
+        }
+        Ok(TagSetup {
+            tokenizer,
+            cls,
+            sep,
+            window_pieces,
+            batch_size,
+        })
+    }
+
+    /// The input ids of a window: `[CLS]`, its pieces, `[SEP]`.
+    pub fn window_ids(&self, pieces: &[Piece]) -> Vec<i64> {
+        std::iter::once(self.cls)
+            .chain(pieces.iter().map(|p| p.id))
+            .chain(std::iter::once(self.sep))
+            .map(i64::from)
+            .collect()
+    }
+}
+
+/// Pads id sequences into one batch: ids and attention mask, `[n, longest]`.
+pub fn pad_batch(seqs: &[&[i64]], device: Device) -> (Tensor, Tensor) {
+    let len = seqs.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut ids = Vec::with_capacity(seqs.len() * len);
+    let mut mask = Vec::with_capacity(seqs.len() * len);
+    for s in seqs {
+        ids.extend_from_slice(s);
+        ids.extend(std::iter::repeat_n(0, len - s.len()));
+        mask.extend(std::iter::repeat_n(1i64, s.len()));
+        mask.extend(std::iter::repeat_n(0i64, len - s.len()));
+    }
+    let shape = [seqs.len() as i64, len as i64];
+    (
+        Tensor::from_slice(&ids).view(shape).to_device(device),
+        Tensor::from_slice(&mask).view(shape).to_device(device),
+    )
+}
+
+/// Tags one document: the decoded Source, Cue and Content spans, in text order, as byte ranges
+/// of the normalised text snapped to whole words.
+pub fn tag_document(
+    net: &TaggerNet,
+    device: Device,
+    setup: &TagSetup,
+    analysis: &Analysis,
+) -> Result<Vec<TaggedSpan>> {
+    let pieces = windows::pieces(&setup.tokenizer, analysis)?;
+    if pieces.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wins = windows::windows(analysis, &pieces, setup.window_pieces);
+    let ids: Vec<Vec<i64>> = wins
+        .iter()
+        .map(|w| setup.window_ids(&pieces[w.clone()]))
+        .collect();
+    // Longest first, so each batch pads to nearly its own length.
+    let mut order: Vec<usize> = (0..wins.len()).collect();
+    order.sort_by_key(|&w| std::cmp::Reverse(ids[w].len()));
+    let mut rows: Vec<Vec<[f32; NUM_TAGS]>> = vec![Vec::new(); wins.len()];
+    for batch in order.chunks(setup.batch_size) {
+        let seqs: Vec<&[i64]> = batch.iter().map(|&w| ids[w].as_slice()).collect();
+        let (input, mask) = pad_batch(&seqs, device);
+        let logits = tch::no_grad(|| net.forward_t(&input, &mask, false))?;
+        let log_probs = logits.log_softmax(-1, Kind::Float).to_device(Device::Cpu);
+        for (b, &w) in batch.iter().enumerate() {
+            let n = wins[w].len() as i64;
+            // Row 0 is [CLS]; the window's pieces follow.
+            let t = log_probs.get(b as i64).narrow(0, 1, n).contiguous();
+            let flat = Vec::<f32>::try_from(t.view([-1]))
+                .map_err(|e| Error::Model(format!("tensor copy: {e}")))?;
+            rows[w] = flat
+                .chunks_exact(NUM_TAGS)
+                .map(|c| <[f32; NUM_TAGS]>::try_from(c).expect("chunks of NUM_TAGS"))
+                .collect();
+        }
+    }
+    let per_piece: Vec<[f32; NUM_TAGS]> = windows::owners(pieces.len(), &wins)
+        .into_iter()
+        .map(|(w, pos)| rows[w][pos])
+        .collect();
+    let text = analysis.text();
+    Ok(decode(&per_piece)
+        .into_iter()
+        .map(|s| TaggedSpan {
+            role: s.role,
+            range: snap_to_words(
+                text,
+                pieces[s.start].range.start..pieces[s.end - 1].range.end,
+            ),
+            score: s.score,
+        })
+        .collect())
+}
+
+/// Widens a byte range so that it does not cut a word: a span that starts or ends inside a word
+/// (the tags changed between two wordpieces of it) takes the whole word.
+fn snap_to_words(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let word = |c: char| c.is_alphanumeric();
+    let mut start = range.start;
+    while let Some(c) = text[..start].chars().next_back() {
+        if !word(c) || !text[start..].chars().next().is_some_and(word) {
+            break;
+        }
+        start -= c.len_utf8();
+    }
+    let mut end = range.end;
+    while let Some(c) = text[end..].chars().next() {
+        if !word(c) || !text[..end].chars().next_back().is_some_and(word) {
+            break;
+        }
+        end += c.len_utf8();
+    }
+    start..end
+}
+
+/// How [`TaggerExtractor`] runs.
+#[derive(Debug, Clone)]
+pub struct TaggerOptions {
+    /// The model folder.
+    pub model_dir: PathBuf,
+    /// The base model folder.
+    pub base_dir: PathBuf,
+    /// Where the network runs.
+    pub device: Device,
+    /// Windows per forward pass.
+    pub batch_size: usize,
+    /// Add the rule extractor's attributions where the model found no content.
+    pub fill_from_rules: bool,
+}
+
+impl TaggerOptions {
+    /// The default model on the CPU (or the GPU when one is available).
+    pub fn default_model() -> Self {
+        TaggerOptions {
+            model_dir: default_model_dir(),
+            base_dir: base_model_dir(),
+            device: Device::cuda_if_available(),
+            batch_size: 16,
+            fill_from_rules: true,
+        }
+    }
+}
+
+/// The learned extractor. Each worker thread borrows a network from a small pool (libtorch
+/// modules are not `Sync`), so N rayon workers run N single-threaded forward passes side by
+/// side; callers set libtorch's intra-op threads to 1 when they run several workers.
+pub struct TaggerExtractor {
+    options: TaggerOptions,
+    manifest: Manifest,
+    setup: TagSetup,
+    pool: Mutex<Vec<Tagger>>,
+    rules: Option<RulesExtractor>,
+}
+
+impl TaggerExtractor {
+    /// Loads a model folder; fails with a clear message when it or the base model is missing.
+    pub fn load(options: TaggerOptions) -> Result<Self> {
+        let manifest = Manifest::read(&options.model_dir)?;
+        if manifest.task != "attribution-tagger" {
+            return Err(Error::Model(format!(
+                "{} is a {} model, not an attribution tagger",
+                options.model_dir.display(),
+                manifest.task
+            )));
+        }
+        let setup = TagSetup::new(
+            &options.base_dir, manifest.window_pieces, options.batch_size,
+        )?;
+        // Load one network now, so that a broken model fails the run before any document.
+        let first = Tagger::load(&options.model_dir, &options.base_dir, options.device)?;
+        Ok(TaggerExtractor {
+            rules: options.fill_from_rules.then(RulesExtractor::new),
+            options,
+            manifest,
+            setup,
+            pool: Mutex::new(vec![first]),
+        })
+    }
+
+    /// The model's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn with_tagger<T>(&self, f: impl FnOnce(&Tagger) -> Result<T>) -> Result<T> {
+        let pooled = self
+            .pool
+            .lock()
+            .map_err(|_| Error::Model("tagger pool poisoned".into()))?
+            .pop();
+        let tagger = match pooled {
+            Some(t) => t,
+            None => Tagger::load(
+                &self.options.model_dir, &self.options.base_dir, self.options.device,
+            )?,
+        };
+        let out = f(&tagger);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(tagger);
+        }
+        out
+    }
+}
+
+impl Extractor for TaggerExtractor {
+    fn id(&self) -> String {
+        let base = format!("{}@{}", self.manifest.name, self.manifest.version);
+        match &self.rules {
+            Some(_) => format!("{base}+rules@{}", crate::VERSION),
+            None => base,
+        }
+    }
+
+    fn extract(&self, doc: &Document, analysis: &Analysis) -> Result<Vec<Attribution>> {
+        let spans =
+            self.with_tagger(|t| tag_document(&t.net, self.options.device, &self.setup, analysis))?;
+        let mut found = link::link(analysis, &spans);
+        if let Some(rules) = &self.rules {
+            fill_gaps(&mut found, rules.extract(doc, analysis)?);
+        }
+        Ok(found)
+    }
+}
+
+/// Adds the attributions of `extra` whose content overlaps none of `found`, keeping text order.
+pub fn fill_gaps(found: &mut Vec<Attribution>, extra: Vec<Attribution>) {
+    let overlaps = |a: &Attribution, b: &Attribution| {
+        a.content
+            .iter()
+            .any(|x| b.content.iter().any(|y| x.start < y.end && y.start < x.end))
+    };
+    let added: Vec<Attribution> = extra
+        .into_iter()
+        .filter(|e| !found.iter().any(|f| overlaps(f, e)))
+        .collect();
+    found.extend(added);
+    found.sort_by_key(|a| a.content.first().map_or(0, |r| r.start));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_widened_to_whole_words() {
+        let t = "Ryabkov said so.";
+        assert_eq!(snap_to_words(t, 2..7), 0..7);
+        assert_eq!(snap_to_words(t, 0..3), 0..7);
+        assert_eq!(snap_to_words(t, 8..12), 8..12);
+        assert_eq!(snap_to_words(t, 13..16), 13..16);
+    }
+
+    #[test]
+    fn padding_fills_shorter_sequences() {
+        let (ids, mask) = pad_batch(&[&[1, 2, 3], &[4]], Device::Cpu);
+        assert_eq!(ids.size(), vec![2, 3]);
+        assert_eq!(
+            Vec::<i64>::try_from(mask.view([-1])).unwrap(),
+            vec![1, 1, 1, 1, 0, 0]
+        );
+    }
+}
