@@ -1,9 +1,8 @@
 //! The `newsquotes` command line.
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
-use newsquotes::attribution::rules::RulesExtractor;
-use newsquotes::attribution::Extractor;
+use clap::{Parser, Subcommand};
+use newsquotes::attribution::{build_extractor, ExtractorChoice};
 use newsquotes::pipeline::{BatchOptions, Pipeline};
 use newsquotes::progress::{Progress, ProgressMode};
 use newsquotes::reader::{self, ReadOptions};
@@ -37,14 +36,6 @@ enum TrainCommand {
     Attribution(newsquotes::train::attribution::TrainAttributionArgs),
 }
 
-/// Which attribution extractor runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-enum ExtractorKind {
-    /// The rule-based baseline (quote marks, cue lexicon, speaker patterns).
-    #[default]
-    Rules,
-}
-
 #[derive(clap::Args, Debug)]
 struct ExtractArgs {
     /// Files or directories (.txt, .jsonl, .jsonl.gz; directories are walked recursively), or
@@ -68,8 +59,11 @@ struct ExtractArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Attribution extractor.
-    #[arg(long, value_enum, default_value_t = ExtractorKind::Rules)]
-    extractor: ExtractorKind,
+    #[arg(long, value_enum, default_value_t = ExtractorChoice::Model)]
+    extractor: ExtractorChoice,
+    /// Windows per forward pass of the model extractors.
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
     /// Documents larger than this many bytes get a `too_large` error line.
     #[arg(long, default_value_t = reader::DEFAULT_MAX_DOC_BYTES)]
     max_doc_bytes: u64,
@@ -141,9 +135,10 @@ fn extract(args: ExtractArgs) -> Result<()> {
         .thread_name(|i| format!("newsquotes-worker-{i}"))
         .build()
         .context("cannot start worker threads")?;
-    let extractor: Box<dyn Extractor> = match args.extractor {
-        ExtractorKind::Rules => Box::new(RulesExtractor::new()),
-    };
+    if args.batch_size == 0 {
+        bail!("--batch-size must be at least 1");
+    }
+    let extractor = build_extractor(args.extractor, args.models.as_deref(), args.batch_size)?;
     let pipeline = Pipeline::new(extractor);
 
     let dest = match &args.output {

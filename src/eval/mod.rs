@@ -45,8 +45,8 @@ pub mod matching;
 pub mod metrics;
 pub mod report;
 
-use crate::attribution::rules::RulesExtractor;
-use crate::attribution::Extractor;
+pub use crate::attribution::ExtractorChoice;
+use crate::attribution::{build_extractor, Extractor};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
@@ -103,14 +103,6 @@ impl Predictions {
     }
 }
 
-/// Which extractor produces predictions when no `--pred` file is given.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ExtractorChoice {
-    /// The rule-based baseline.
-    #[default]
-    Rules,
-}
-
 /// Options of `newsquotes eval`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct EvalArgs {
@@ -124,8 +116,11 @@ pub struct EvalArgs {
     #[arg(long)]
     pub json: bool,
     /// Extractor used when no `--pred` is given.
-    #[arg(long, value_enum, default_value_t = ExtractorChoice::Rules)]
+    #[arg(long, value_enum, default_value_t = ExtractorChoice::Model)]
     pub extractor: ExtractorChoice,
+    /// Model folder (or folder of model folders) for the model extractors.
+    #[arg(long)]
+    pub models: Option<PathBuf>,
     /// Worker threads for extraction (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -137,7 +132,10 @@ pub fn run(args: &EvalArgs) -> Result<Report> {
     let gold = read_gold_dir(&args.gold)?;
     let preds = match &args.pred {
         Some(path) => read_predictions(path)?,
-        None => predict(&gold, args.extractor, args.threads)?,
+        None => {
+            let extractor = build_extractor(args.extractor, args.models.as_deref(), 16)?;
+            predict(&gold, extractor, args.threads)?
+        }
     };
     let report = evaluate(&gold, &preds);
     for warning in report.warnings.describe() {
@@ -238,12 +236,9 @@ pub fn parse_predictions(reader: impl BufRead, name: &str) -> Result<Predictions
 /// Runs the chosen extractor over the gold texts, documents in parallel.
 pub fn predict(
     gold: &GoldSet,
-    extractor: ExtractorChoice,
+    extractor: Box<dyn Extractor>,
     threads: Option<usize>,
 ) -> Result<Predictions> {
-    let extractor: Box<dyn Extractor> = match extractor {
-        ExtractorChoice::Rules => Box::new(RulesExtractor::new()),
-    };
     let pipeline = Pipeline::new(extractor);
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {

@@ -282,7 +282,7 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
             "content_source_f1": figures.content_source_f1,
             "content_cue_f1": figures.content_cue_f1,
             "direct_recall": figures.direct_recall,
-            "note": "tagger alone, without the rules that `extract` adds by default",
+            "note": "with the linking the model was trained with",
         }),
         license: "Weights trained on PolNeAR (research use only, see its terms); base model \
                   all-MiniLM-L6-v2 is Apache-2.0."

@@ -39,6 +39,27 @@ pub fn default_model_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL)
 }
 
+/// The model folder for `task` given `--models DIR`: DIR itself when it holds a model for that
+/// task, else the first of its subfolders (by name) that does.
+pub fn find_model(dir: &Path, task: &str) -> Result<PathBuf> {
+    let fits = |d: &Path| Manifest::read(d).is_ok_and(|m| m.task == task);
+    if fits(dir) {
+        return Ok(dir.to_path_buf());
+    }
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::Model(format!("--models {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    subdirs.sort();
+    subdirs.into_iter().find(|d| fits(d)).ok_or_else(|| {
+        Error::Model(format!(
+            "--models {}: no {task} model there (a folder with {MANIFEST_FILE} and {WEIGHTS_FILE})",
+            dir.display()
+        ))
+    })
+}
+
 /// What a model folder says about its model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
@@ -287,7 +308,7 @@ impl TaggerOptions {
             base_dir: base_model_dir(),
             device: Device::cuda_if_available(),
             batch_size: 16,
-            fill_from_rules: true,
+            fill_from_rules: false,
         }
     }
 }
@@ -298,6 +319,7 @@ impl TaggerOptions {
 pub struct TaggerExtractor {
     options: TaggerOptions,
     manifest: Manifest,
+    weights_sha256: String,
     setup: TagSetup,
     pool: Mutex<Vec<Tagger>>,
     rules: Option<RulesExtractor>,
@@ -317,12 +339,20 @@ impl TaggerExtractor {
         let setup = TagSetup::new(
             &options.base_dir, manifest.window_pieces, options.batch_size,
         )?;
+        let weights = options.model_dir.join(WEIGHTS_FILE);
+        let weights_sha256 = crate::train::sha256_file(&weights)
+            .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
+        if options.device == Device::Cpu {
+            // One libtorch thread per rayon worker: the workers already fill the cores.
+            tch::set_num_threads(1);
+        }
         // Load one network now, so that a broken model fails the run before any document.
         let first = Tagger::load(&options.model_dir, &options.base_dir, options.device)?;
         Ok(TaggerExtractor {
             rules: options.fill_from_rules.then(RulesExtractor::new),
             options,
             manifest,
+            weights_sha256,
             setup,
             pool: Mutex::new(vec![first]),
         })
@@ -355,7 +385,12 @@ impl TaggerExtractor {
 
 impl Extractor for TaggerExtractor {
     fn id(&self) -> String {
-        let base = format!("{}@{}", self.manifest.name, self.manifest.version);
+        let base = format!(
+            "{}@{}#{}",
+            self.manifest.name,
+            self.manifest.version,
+            &self.weights_sha256[..12]
+        );
         match &self.rules {
             Some(_) => format!("{base}+rules@{}", crate::VERSION),
             None => base,

@@ -153,3 +153,83 @@ pub fn load_delta(vars: &nn::VarStore, path: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny_config() -> BertConfig {
+        serde_json::from_str(
+            r#"{"hidden_act": "gelu", "attention_probs_dropout_prob": 0.1,
+                "hidden_dropout_prob": 0.1, "hidden_size": 8, "initializer_range": 0.02,
+                "intermediate_size": 16, "max_position_embeddings": 32,
+                "num_attention_heads": 2, "num_hidden_layers": 2, "type_vocab_size": 2,
+                "vocab_size": 30}"#,
+        )
+        .unwrap()
+    }
+
+    fn tiny() -> (nn::VarStore, TaggerNet) {
+        let vars = nn::VarStore::new(Device::Cpu);
+        let net = TaggerNet::new(&vars.root(), &tiny_config());
+        (vars, net)
+    }
+
+    fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+        (a - b).abs().max().double_value(&[])
+    }
+
+    #[test]
+    fn a_delta_restores_the_trained_layers_only() {
+        tch::manual_seed(1);
+        let (trained_vars, _) = tiny();
+        tch::manual_seed(2);
+        let (fresh_vars, net) = tiny();
+        let names = trained_names(&trained_vars, 1);
+        assert!(names.contains("tagger.classifier.weight"));
+        assert!(names.contains("encoder.layer.1.attention.self.query.weight"));
+        assert!(!names
+            .iter()
+            .any(|n| n.starts_with("encoder.layer.0.") || n.starts_with("embeddings.")));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("delta.safetensors");
+        save_delta(&trained_vars, &names, &path).unwrap();
+        load_delta(&fresh_vars, &path).unwrap();
+        let (a, b) = (trained_vars.variables(), fresh_vars.variables());
+        for (name, t) in &a {
+            let d = max_diff(t, &b[name]);
+            if names.contains(name) {
+                assert!(d < 1e-2, "{name} not restored (half precision): {d}");
+            } else {
+                assert!(d > 0.0, "{name} should keep its own values");
+            }
+        }
+        // The restored network runs and scores every tag.
+        let ids = Tensor::from_slice(&[1i64, 5, 7, 2]).view([1, 4]);
+        let mask = Tensor::ones([1, 4], (Kind::Int64, Device::Cpu));
+        let logits = net.forward_t(&ids, &mask, false).unwrap();
+        assert_eq!(logits.size(), vec![1, 4, NUM_TAGS as i64]);
+    }
+
+    #[test]
+    fn a_delta_of_another_model_is_refused() {
+        let (vars, _) = tiny();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.safetensors");
+        let odd = Tensor::zeros([3], (Kind::Float, Device::Cpu));
+        Tensor::write_safetensors(&[("pooler.other.weight", &odd)], &path).unwrap();
+        let err = load_delta(&vars, &path).unwrap_err().to_string();
+        assert!(err.contains("unknown tensor pooler.other.weight"), "{err}");
+
+        let wrong = Tensor::zeros([3, 3], (Kind::Float, Device::Cpu));
+        Tensor::write_safetensors(&[("tagger.classifier.weight", &wrong)], &path).unwrap();
+        let err = load_delta(&vars, &path).unwrap_err().to_string();
+        assert!(err.contains("shape"), "{err}");
+
+        let names: HashSet<String> = ["encoder.layer.0.output.dense.bias".to_string()].into();
+        save_delta(&vars, &names, &path).unwrap();
+        let err = load_delta(&vars, &path).unwrap_err().to_string();
+        assert!(err.contains("no tag classifier"), "{err}");
+    }
+}
