@@ -124,7 +124,7 @@ proptest! {
         let doc = Document::new("prop", text.clone());
         let analysis = Analysis::new(&doc.text);
         let extractor = extractor();
-        let attributions = extractor.extract(&doc, &analysis);
+        let attributions = extractor.extract(&doc, &analysis).unwrap();
         let resolved = speakers::resolve(&analysis, &attributions);
         prop_assert_eq!(resolved.len(), attributions.len());
         let provenance = Provenance {

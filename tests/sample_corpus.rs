@@ -23,19 +23,39 @@
 mod corpus_common;
 
 use corpus_common::{
-    assert_all_documents_processed, assert_records_slice, load_corpus, root, run_extract, span_of,
-    DocText,
+    assert_all_documents_processed, assert_records_slice, load_corpus, root, run_extract_with,
+    span_of, DocText,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
-// Floors a little under the rule extractor's measured figures on this corpus (recall 0.921,
-// precision 0.992, speaker accuracy 0.957 at the time of writing), so a regression fails while
-// small trade-offs between patterns do not.
-const MIN_RECALL: f64 = 0.88;
-const MIN_PRECISION: f64 = 0.95;
-const MIN_SPEAKER_ACCURACY: f64 = 0.92;
+// Floors a little under each extractor's measured figures on this corpus (rules at the time of
+// writing: recall 0.945, precision 0.992, speaker accuracy 0.942; the model: see below), so a
+// regression fails while small trade-offs do not.
+/// Quality floors of one extractor on the sample corpus.
+struct Floors {
+    recall: f64,
+    precision: f64,
+    speaker_accuracy: f64,
+}
+
+/// The rule-based baseline.
+const RULES: Floors = Floors {
+    recall: 0.88,
+    precision: 0.95,
+    speaker_accuracy: 0.92,
+};
+
+/// The trained model.
+/// Measured: recall 0.937, precision 0.700, speaker accuracy 0.933. Precision is lower by
+/// design of the training data: PolNeAR also annotates plans, announcements and positions
+/// ("the council is expected to ..."), which this corpus's gold does not list.
+const MODEL: Floors = Floors {
+    recall: 0.90,
+    precision: 0.65,
+    speaker_accuracy: 0.90,
+};
 
 /// A record and a gold quote match at or above this character Jaccard of their trimmed spans.
 const MIN_JACCARD: f64 = 0.5;
@@ -277,7 +297,16 @@ fn short(s: &str) -> String {
 }
 
 #[test]
-fn sample_corpus_meets_quality_floors() {
+fn rules_meet_their_floors_on_the_sample_corpus() {
+    check_floors(&["--extractor", "rules"], &RULES);
+}
+
+#[test]
+fn the_model_meets_its_floors_on_the_sample_corpus() {
+    check_floors(&[], &MODEL);
+}
+
+fn check_floors(options: &[&str], floors: &Floors) {
     let corpus = root().join("corpus");
     let docs = load_corpus(&corpus);
     assert!(
@@ -287,7 +316,7 @@ fn sample_corpus_meets_quality_floors() {
     );
     let gold = load_gold(&docs);
 
-    let run = run_extract(&[corpus.as_path()]);
+    let run = run_extract_with(options, &[corpus.as_path()]);
     assert_all_documents_processed(&run, &docs, "corpus/");
     assert_records_slice(&run.records, &docs, "corpus/");
 
@@ -392,24 +421,30 @@ fn sample_corpus_meets_quality_floors() {
         eprintln!("{line}");
     }
     eprintln!(
-        "sample corpus: {n_gold} gold, {n_pred} records, {n_match} matched (jaccard >= {MIN_JACCARD})\n\
-         recall {recall:.3} (floor {MIN_RECALL})  precision {precision:.3} (floor {MIN_PRECISION})  \
-         speaker accuracy {speaker_accuracy:.3} = {n_speaker}/{n_match} (floor {MIN_SPEAKER_ACCURACY})  \
+        "sample corpus {options:?}: {n_gold} gold, {n_pred} records, {n_match} matched (jaccard >= {MIN_JACCARD})\n\
+         recall {recall:.3} (floor {})  precision {precision:.3} (floor {})  \
+         speaker accuracy {speaker_accuracy:.3} = {n_speaker}/{n_match} (floor {})  \
          kind agreement {:.3}",
+        floors.recall,
+        floors.precision,
+        floors.speaker_accuracy,
         ratio(n_kind, n_match)
     );
 
     assert!(
-        recall >= MIN_RECALL,
-        "recall {recall:.3} below floor {MIN_RECALL}"
+        recall >= floors.recall,
+        "recall {recall:.3} below floor {}",
+        floors.recall
     );
     assert!(
-        precision >= MIN_PRECISION,
-        "precision {precision:.3} below floor {MIN_PRECISION}"
+        precision >= floors.precision,
+        "precision {precision:.3} below floor {}",
+        floors.precision
     );
     assert!(
-        speaker_accuracy >= MIN_SPEAKER_ACCURACY,
-        "speaker accuracy {speaker_accuracy:.3} below floor {MIN_SPEAKER_ACCURACY}"
+        speaker_accuracy >= floors.speaker_accuracy,
+        "speaker accuracy {speaker_accuracy:.3} below floor {}",
+        floors.speaker_accuracy
     );
 }
 

@@ -194,12 +194,19 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `newsquotes extract --progress never INPUT...` (JSONL to stdout) and parses its output.
-/// Panics unless the run exits 0 with a summary and every stdout line is a JSON object.
+/// Runs `newsquotes extract --progress never INPUT...` (JSONL to stdout, default extractor) and
+/// parses its output. Panics unless the run exits 0 with a summary and every stdout line is a
+/// JSON object.
 pub fn run_extract(inputs: &[&Path]) -> Run {
+    run_extract_with(&[], inputs)
+}
+
+/// [`run_extract`] with extra options (`["--extractor", "rules"]`).
+pub fn run_extract_with(options: &[&str], inputs: &[&Path]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
         .arg("extract")
         .args(["--progress", "never"])
+        .args(options)
         .args(inputs)
         .stdin(Stdio::null())
         .output()

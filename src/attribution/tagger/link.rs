@@ -37,6 +37,12 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
     let of = |role: Role| -> Vec<&TaggedSpan> { spans.iter().filter(|s| s.role == role).collect() };
     let (contents, cues, sources) = (of(Role::Content), of(Role::Cue), of(Role::Source));
     let text = analysis.text();
+    // A mention starts at a word: a Source tag that begins mid-compound ("-led military bloc"
+    // of "the U.S.-led military bloc") is a tagging slip, not a speaker.
+    let sources: Vec<&TaggedSpan> = sources
+        .into_iter()
+        .filter(|s| text[s.range.clone()].starts_with(char::is_alphanumeric))
+        .collect();
     let chars = CharView::new(text);
 
     let groups = group_contents(text, &contents, &cues, &sources, analysis);
@@ -79,7 +85,7 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
             }),
         };
         let mut cue = cue.map(|c| c.range.clone());
-        let mut source = source.map(|s| s.range.clone());
+        let mut source = source.map(|s| mention_head(text, &s.range));
         if let Some(speaker) = cue.as_ref().and_then(|c| reported_speaker(text, c)) {
             source = Some(speaker);
         }
@@ -147,6 +153,24 @@ fn group_contents<'a>(
         groups.push(vec![c]);
     }
     groups
+}
+
+/// The head of a source mention, without the apposition or relative clause PolNeAR includes in
+/// its Source spans ("Priya Raman, the chief executive," or "Hanne Lyst, who chairs the
+/// committee,"): the mention in a record is the local name or description, and speaker
+/// resolution reads the apposition from the text that follows it.
+fn mention_head(text: &str, range: &NormRange) -> NormRange {
+    let mention = &text[range.clone()];
+    let cut = [", ", " (", ",\n"]
+        .iter()
+        .filter_map(|sep| mention.find(sep))
+        .min()
+        .unwrap_or(mention.len());
+    let head = mention[..cut].trim_end_matches(|c: char| c == ',' || c.is_whitespace());
+    if head.is_empty() {
+        return range.clone();
+    }
+    range.start..range.start + head.len()
 }
 
 /// The speaker inside a cue that reports someone else's words: in "the AP quoted him as
@@ -368,6 +392,18 @@ mod tests {
         let out = link(&a, &spans);
         assert_eq!(&t[out[0].source.clone().unwrap()], "him");
         assert_eq!(&t[out[0].cue.clone().unwrap()], "quoted him as saying");
+    }
+
+    #[test]
+    fn a_source_mention_loses_its_apposition() {
+        let t = "Priya Raman, the chief executive, said so. Mitch McConnell (R-Ky.) agreed.";
+        let head = |needle: &str| {
+            let s = t.find(needle).unwrap();
+            t[mention_head(t, &(s..s + needle.len()))].to_string()
+        };
+        assert_eq!(head("Priya Raman, the chief executive,"), "Priya Raman");
+        assert_eq!(head("Mitch McConnell (R-Ky.)"), "Mitch McConnell");
+        assert_eq!(head("Priya Raman"), "Priya Raman");
     }
 
     #[test]
