@@ -62,7 +62,7 @@ struct ExtractArgs {
     #[arg(long, value_enum, default_value_t = ExtractorChoice::Model)]
     extractor: ExtractorChoice,
     /// Windows per forward pass of the model extractors.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = newsquotes::attribution::tagger::DEFAULT_BATCH_SIZE)]
     batch_size: usize,
     /// Documents larger than this many bytes get a `too_large` error line.
     #[arg(long, default_value_t = reader::DEFAULT_MAX_DOC_BYTES)]

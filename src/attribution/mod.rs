@@ -53,7 +53,7 @@ pub struct Attribution {
 }
 
 /// Something that finds attributions in analysed documents. Implementations must be usable from
-/// many threads; a learned extractor can batch across the documents of one call.
+/// many threads (the pipeline calls `extract` from every rayon worker at once).
 pub trait Extractor: Send + Sync {
     /// A short name with version, as written into records' provenance (`rules@0.1.0`).
     fn id(&self) -> String;

@@ -133,7 +133,11 @@ pub fn run(args: &EvalArgs) -> Result<Report> {
     let preds = match &args.pred {
         Some(path) => read_predictions(path)?,
         None => {
-            let extractor = build_extractor(args.extractor, args.models.as_deref(), 16)?;
+            let extractor = build_extractor(
+                args.extractor,
+                args.models.as_deref(),
+                crate::attribution::tagger::DEFAULT_BATCH_SIZE,
+            )?;
             predict(&gold, extractor, args.threads)?
         }
     };

@@ -24,7 +24,7 @@ use crate::text::Analysis;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Reduction, Tensor};
 
@@ -343,9 +343,4 @@ pub fn evaluate_on(
         }
     }
     Ok(evaluate(gold, &preds))
-}
-
-/// Whether a folder looks like a trained attribution model.
-pub fn is_model_dir(dir: &Path) -> bool {
-    dir.join(MANIFEST_FILE).is_file() && dir.join(WEIGHTS_FILE).is_file()
 }

@@ -287,10 +287,8 @@ fn nearest<'a>(
     let distance = |s: &TaggedSpan| {
         if s.range.end <= start {
             start - s.range.end
-        } else if s.range.start >= end {
-            s.range.start - end
         } else {
-            0
+            s.range.start.saturating_sub(end)
         }
     };
     // Spans are in text order, so a binary search finds where to look; contents are short
