@@ -128,6 +128,36 @@ impl ByKind {
     }
 }
 
+/// Upper bounds of the confidence bands that precision is split by (the last band ends at 1).
+pub const CONFIDENCE_BANDS: [f32; 5] = [0.5, 0.7, 0.85, 0.95, f32::INFINITY];
+
+/// Predictions with a confidence in one band, and how many of them were right.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Band {
+    /// Predictions in the band.
+    pub n: usize,
+    /// Of those, content matches (one-to-one, as for `content`).
+    pub content: usize,
+    /// Of those, content matches whose source agrees (as for `content_source`).
+    pub content_source: usize,
+}
+
+impl Band {
+    fn add(&mut self, o: &Band) {
+        self.n += o.n;
+        self.content += o.content;
+        self.content_source += o.content_source;
+    }
+}
+
+/// The band index of a confidence.
+pub fn band_of(confidence: f32) -> usize {
+    CONFIDENCE_BANDS
+        .iter()
+        .position(|&upper| confidence < upper)
+        .unwrap_or(CONFIDENCE_BANDS.len() - 1)
+}
+
 /// Counts of one document, or summed over many (micro-averaging).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {
@@ -145,6 +175,8 @@ pub struct Totals {
     pub content_cue: Counts,
     /// Content recall by gold kind.
     pub by_kind: ByKind,
+    /// Precision by confidence band of the predictions (see [`CONFIDENCE_BANDS`]).
+    pub by_confidence: [Band; CONFIDENCE_BANDS.len()],
 }
 
 impl Totals {
@@ -159,6 +191,9 @@ impl Totals {
         self.by_kind.direct.add(&o.by_kind.direct);
         self.by_kind.mixed.add(&o.by_kind.mixed);
         self.by_kind.indirect.add(&o.by_kind.indirect);
+        for (band, other) in self.by_confidence.iter_mut().zip(&o.by_confidence) {
+            band.add(other);
+        }
     }
 }
 
@@ -194,6 +229,18 @@ pub fn score_document(text: &str, gold: &[EvalAttribution], pred: &[EvalAttribut
     };
     let (n_gold, n_pred) = (gold.len(), pred.len());
 
+    let mut by_confidence = [Band::default(); CONFIDENCE_BANDS.len()];
+    for (i, p) in pred.iter().enumerate() {
+        if let Some(c) = p.confidence {
+            let band = &mut by_confidence[band_of(c)];
+            band.n += 1;
+            if let Some(m) = matches.iter().find(|m| m.pred == i) {
+                band.content += 1;
+                band.content_source += usize::from(part_agrees(&gold[m.gold].source, &p.source));
+            }
+        }
+    }
+
     let mut by_kind = ByKind::default();
     let mut found = vec![false; n_gold];
     for m in &matches {
@@ -213,6 +260,7 @@ pub fn score_document(text: &str, gold: &[EvalAttribution], pred: &[EvalAttribut
         content_source: Counts::from_matches(agreeing(|a| &a.source), n_pred, n_gold),
         content_cue: Counts::from_matches(agreeing(|a| &a.cue), n_pred, n_gold),
         by_kind,
+        by_confidence,
     }
 }
 
@@ -231,5 +279,37 @@ mod tests {
         assert!((c.recall() - 0.6).abs() < 1e-12);
         assert!((c.f1() - 2.0 * 0.75 * 0.6 / 1.35).abs() < 1e-12);
         assert_eq!(Counts::default().f1(), 0.0);
+    }
+
+    #[test]
+    fn precision_is_split_by_confidence() {
+        let text = "He said yes. She said no.";
+        let att = |s, e, confidence| EvalAttribution {
+            content: vec![Span::new(s, e)],
+            confidence,
+            ..Default::default()
+        };
+        let gold = vec![att(8, 11, None)];
+        let pred = vec![att(8, 11, Some(0.97)), att(22, 24, Some(0.3))];
+        let t = score_document(text, &gold, &pred);
+        let (high, low) = (band_of(0.97), band_of(0.3));
+        assert_eq!((high, low), (4, 0));
+        assert_eq!(
+            t.by_confidence[high],
+            Band {
+                n: 1,
+                content: 1,
+                content_source: 1
+            }
+        );
+        assert_eq!(
+            t.by_confidence[low],
+            Band {
+                n: 1,
+                content: 0,
+                content_source: 0
+            }
+        );
+        assert_eq!(band_of(1.0), 4);
     }
 }

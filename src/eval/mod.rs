@@ -66,7 +66,7 @@ pub const MIN_JACCARD: f64 = 0.5;
 
 /// One attribution reduced to what evaluation compares: code-point spans into the original
 /// text of its document. Gold attributions come from brat events, predicted ones from records.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvalAttribution {
     /// The content spans, in text order.
     pub content: Vec<Span>,
@@ -74,6 +74,8 @@ pub struct EvalAttribution {
     pub source: Vec<Span>,
     /// The cue spans; empty when there is none.
     pub cue: Vec<Span>,
+    /// The prediction's confidence (`speaker.confidence`); `None` for gold.
+    pub confidence: Option<f32>,
 }
 
 impl EvalAttribution {
@@ -83,6 +85,7 @@ impl EvalAttribution {
             content: r.quote.spans.clone(),
             source: r.speaker.mention.iter().map(|m| m.span).collect(),
             cue: r.cue.iter().map(|c| c.span).collect(),
+            confidence: Some(r.speaker.confidence),
         }
     }
 }
@@ -194,6 +197,8 @@ struct PredSpan {
 #[derive(Deserialize)]
 struct PredSpeaker {
     mention: Option<PredSpan>,
+    #[serde(default)]
+    confidence: Option<f32>,
 }
 
 /// Reads a JSONL file of contract records. Error lines (objects with an `error` field) are
@@ -231,6 +236,7 @@ pub fn parse_predictions(reader: impl BufRead, name: &str) -> Result<Predictions
                 content: rec.quote.spans,
                 source: rec.speaker.mention.map(|m| m.span).into_iter().collect(),
                 cue: rec.cue.map(|c| c.span).into_iter().collect(),
+                confidence: rec.speaker.confidence,
             },
         );
     }

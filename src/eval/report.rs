@@ -2,7 +2,7 @@
 //! `.content.f1`) and the human-readable table.
 
 use super::brat::Warnings;
-use super::metrics::{ByKind, Counts, KindRecall, Totals};
+use super::metrics::{Band, ByKind, Counts, KindRecall, Totals, CONFIDENCE_BANDS};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -27,6 +27,9 @@ pub struct Report {
     pub content_cue: Counts,
     /// Content recall by gold kind.
     pub recall_by_kind: ByKind,
+    /// Precision of the predictions by confidence band: whether higher confidence means more
+    /// often right. Empty when the predictions carry no confidence.
+    pub precision_by_confidence: Vec<ConfidenceBand>,
     /// Oddities met while reading gold and predictions.
     pub warnings: Warnings,
 }
@@ -44,6 +47,7 @@ impl Report {
             content_source: totals.content_source,
             content_cue: totals.content_cue,
             recall_by_kind: totals.by_kind,
+            precision_by_confidence: ConfidenceBand::from_counts(&totals.by_confidence),
             warnings,
         }
     }
@@ -91,7 +95,61 @@ impl Report {
         for (name, k) in kinds {
             let _ = writeln!(out, "  {:<14} {:>6}  (n = {})", name, pct(k.recall()), k.n);
         }
+        if !self.precision_by_confidence.is_empty() {
+            let _ = writeln!(out, "precision by confidence:   content  content_source");
+            for b in &self.precision_by_confidence {
+                let _ = writeln!(
+                    out,
+                    "  {:.2}-{:.2} (n = {:>4})   {:>6}   {:>6}",
+                    b.from,
+                    b.to,
+                    b.n,
+                    pct(b.content_precision),
+                    pct(b.content_source_precision)
+                );
+            }
+        }
         out
+    }
+}
+
+/// Precision of the predictions whose confidence lies in `from..to`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfidenceBand {
+    /// Lower bound (inclusive).
+    pub from: f32,
+    /// Upper bound (exclusive; the last band includes 1).
+    pub to: f32,
+    /// Predictions in the band.
+    pub n: usize,
+    /// Share of them that match a gold content.
+    pub content_precision: f64,
+    /// Share of them that match a gold content and its source.
+    pub content_source_precision: f64,
+}
+
+impl ConfidenceBand {
+    fn from_counts(bands: &[Band; CONFIDENCE_BANDS.len()]) -> Vec<Self> {
+        if bands.iter().all(|b| b.n == 0) {
+            return Vec::new();
+        }
+        let share = |k: usize, n: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        let mut from = 0.0;
+        bands
+            .iter()
+            .zip(CONFIDENCE_BANDS)
+            .map(|(b, upper)| {
+                let band = ConfidenceBand {
+                    from,
+                    to: upper.min(1.0),
+                    n: b.n,
+                    content_precision: share(b.content, b.n),
+                    content_source_precision: share(b.content_source, b.n),
+                };
+                from = upper;
+                band
+            })
+            .collect()
     }
 }
 

@@ -107,6 +107,7 @@ mod tests {
                 content: vec![span("“Yes,”")],
                 source: vec![span("Ryabkov")],
                 cue: vec![span("said")],
+                confidence: None,
             }],
         };
         let analysis = Analysis::new(text);
