@@ -37,12 +37,25 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
     let of = |role: Role| -> Vec<&TaggedSpan> { spans.iter().filter(|s| s.role == role).collect() };
     let (contents, cues, sources) = (of(Role::Content), of(Role::Cue), of(Role::Source));
     let text = analysis.text();
-    // A mention starts at a word: a Source tag that begins mid-compound ("-led military bloc"
-    // of "the U.S.-led military bloc") is a tagging slip, not a speaker.
-    let sources: Vec<&TaggedSpan> = sources
+    // A mention starts at a word. Leading bullets and dashes ("– Sherman") are trimmed off; a
+    // Source tag that begins inside a compound ("-led military bloc" of "the U.S.-led military
+    // bloc") is a tagging slip, not a speaker.
+    let trimmed: Vec<TaggedSpan> = sources
         .into_iter()
-        .filter(|s| text[s.range.clone()].starts_with(char::is_alphanumeric))
+        .filter_map(|s| {
+            let t = &text[s.range.clone()];
+            let start = s.range.start
+                + (t.len() - t.trim_start_matches(|c: char| !c.is_alphanumeric()).len());
+            let before = text[..start].chars().next_back();
+            let inside_word =
+                before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '\'' | '’'));
+            (start < s.range.end && !inside_word).then(|| TaggedSpan {
+                range: start..s.range.end,
+                ..s.clone()
+            })
+        })
         .collect();
+    let sources: Vec<&TaggedSpan> = trimmed.iter().collect();
     let chars = CharView::new(text);
 
     let groups = group_contents(text, &contents, &cues, &sources, analysis);
