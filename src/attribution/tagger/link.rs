@@ -78,10 +78,12 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
             } else {
                 (last, r.start)
             };
-            from < to
-                && contents[..]
-                    .iter()
-                    .any(|c| from <= c.range.start && c.range.end <= to && !inside(&c.range))
+            // Contents are in text order: only those starting inside the gap are looked at.
+            let i = contents.partition_point(|c| c.range.start < from);
+            contents[i..]
+                .iter()
+                .take_while(|c| c.range.start < to)
+                .any(|c| c.range.end <= to && !inside(&c.range))
         };
         let cue = nearest(&cues, first, last, |c| {
             reach.holds(analysis, &c.range) && !inside(&c.range) && !blocked(&c.range)
