@@ -31,6 +31,14 @@ pub fn base_model_dir() -> PathBuf {
     }
 }
 
+/// Reads a BERT `config.json`. Parsed here rather than through rust-bert's
+/// `Config::from_file`, which panics on a bad file.
+pub fn read_bert_config(path: &Path) -> Result<BertConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| Error::Model(format!("bad {}: {e}", path.display())))
+}
+
 /// How to run the encoder.
 #[derive(Debug, Clone)]
 pub struct EncoderOptions {
@@ -161,11 +169,7 @@ impl Encoder {
 
         tch::set_num_threads(i32::try_from(options.torch_threads).unwrap_or(i32::MAX));
 
-        // Parsed here rather than through rust_bert's Config::from_file, which panics on a bad file.
-        let config_text = std::fs::read_to_string(&config_path)
-            .map_err(|e| Error::Model(format!("cannot read {}: {e}", config_path.display())))?;
-        let config: BertConfig = serde_json::from_str(&config_text)
-            .map_err(|e| Error::Model(format!("bad {}: {e}", config_path.display())))?;
+        let config = read_bert_config(&config_path)?;
 
         let mut vars = nn::VarStore::new(options.device);
         let model = BertModel::<BertEmbeddings>::new(vars.root(), &config);

@@ -122,7 +122,7 @@ pub struct Tagger {
 impl Tagger {
     /// A tagger with the base model's encoder and a fresh classifier (the start of training).
     pub fn from_base(base_dir: &Path, device: Device) -> Result<Self> {
-        let config = model::read_config(&base_dir.join("config.json"))?;
+        let config = crate::encoder::read_bert_config(&base_dir.join("config.json"))?;
         let mut vars = nn::VarStore::new(device);
         let net = TaggerNet::new(&vars.root(), &config);
         model::load_base(&mut vars, &base_dir.join("model.safetensors"))?;

@@ -29,13 +29,6 @@ impl std::fmt::Debug for TaggerNet {
     }
 }
 
-/// Reads a BERT `config.json`; parsed here rather than by rust-bert, which panics on a bad file.
-pub fn read_config(path: &Path) -> Result<BertConfig> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| Error::Model(format!("bad {}: {e}", path.display())))
-}
-
 impl TaggerNet {
     /// Creates the network's variables under `root` (BERT at the root, as in the base model's
     /// weight file, the classifier under `tagger.`).
