@@ -8,6 +8,7 @@
 //! and [`eval`] scores the output against annotated corpora.
 
 pub mod attribution;
+pub mod digest;
 pub mod document;
 pub mod encoder;
 pub mod error;

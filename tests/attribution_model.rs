@@ -27,7 +27,7 @@ fn the_manifest_names_the_base_model_setup_installs() {
     let manifest = Manifest::read(&default_model_dir()).unwrap();
     assert_eq!(manifest.task, "attribution-tagger");
     let base = base_model_dir().join("model.safetensors");
-    let sha = newsquotes::train::sha256_file(&base).unwrap();
+    let sha = newsquotes::digest::sha256_file(&base).unwrap();
     assert_eq!(
         manifest.base_model.sha256, sha,
         "the delta was trained on another base"

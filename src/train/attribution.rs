@@ -8,12 +8,12 @@
 //! the same data, seed and thread count give the same model.
 
 use super::examples::{document_examples, Example, IGNORE};
-use super::sha256_file;
 use crate::attribution::tagger::labels::{Tag, NUM_TAGS};
 use crate::attribution::tagger::{
     link, model, pad_batch, tag_document, BaseModel, Manifest, TagSetup, Tagger, MANIFEST_FILE,
     WEIGHTS_FILE,
 };
+use crate::digest::sha256_file;
 use crate::document::Document;
 use crate::encoder::{base_model_dir, BASE_MODEL_NAME};
 use crate::error::{Error, Result};

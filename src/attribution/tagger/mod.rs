@@ -344,7 +344,7 @@ impl TaggerExtractor {
             &options.base_dir, manifest.window_pieces, options.batch_size,
         )?;
         let weights = options.model_dir.join(WEIGHTS_FILE);
-        let weights_sha256 = crate::train::sha256_file(&weights)
+        let weights_sha256 = crate::digest::sha256_file(&weights)
             .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
         if options.device == Device::Cpu {
             // One libtorch thread per rayon worker: the workers already fill the cores.
