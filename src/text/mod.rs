@@ -149,6 +149,11 @@ impl Analysis {
         &self.text()[self.tokens[i].range.clone()]
     }
 
+    /// Index of the paragraph whose sentence holds byte `pos`, if any sentence holds it.
+    pub fn paragraph_at(&self, pos: usize) -> Option<usize> {
+        self.sentence_at(pos).map(|s| self.sentences[s].paragraph)
+    }
+
     /// Index of the sentence holding byte `pos` of the normalised text, if any.
     pub fn sentence_at(&self, pos: usize) -> Option<usize> {
         let i = self.sentences.partition_point(|s| s.range.end <= pos);

@@ -107,12 +107,10 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
         if cue.is_none() && source.is_none() {
             // A quotation that runs on from the attribution just before it.
             if let Some((end, prev_cue, prev_source)) = &previous {
-                let para = |pos: usize| {
-                    analysis
-                        .sentence_at(pos)
-                        .map(|s| analysis.sentences[s].paragraph)
-                };
-                let (p_prev, p_now) = (para(end.saturating_sub(1)), para(first));
+                let (p_prev, p_now) = (
+                    analysis.paragraph_at(end.saturating_sub(1)),
+                    analysis.paragraph_at(first),
+                );
                 if let (Some(a), Some(b)) = (p_prev, p_now) {
                     if b <= a + 1 && prev_source.is_some() {
                         cue = prev_cue.clone();
@@ -146,11 +144,6 @@ fn group_contents<'a>(
     sources: &[&TaggedSpan],
     analysis: &Analysis,
 ) -> Vec<Vec<&'a TaggedSpan>> {
-    let paragraph = |pos: usize| {
-        analysis
-            .sentence_at(pos)
-            .map(|s| analysis.sentences[s].paragraph)
-    };
     let mut groups: Vec<Vec<&TaggedSpan>> = Vec::new();
     for &c in contents {
         if let Some(group) = groups.last_mut() {
@@ -158,7 +151,7 @@ fn group_contents<'a>(
             let gap = prev.range.end..c.range.start;
             if is_quotation(text, &prev.range)
                 && is_quotation(text, &c.range)
-                && paragraph(prev.range.start) == paragraph(c.range.start)
+                && analysis.paragraph_at(prev.range.start) == analysis.paragraph_at(c.range.start)
                 && is_inserted_attribution(text, &gap, cues, sources)
             {
                 group.push(c);
@@ -234,7 +227,7 @@ fn is_inserted_attribution(
         .chain(sources.iter().filter(within))
         .map(|s| &s.range)
         .collect();
-    if !inserted.iter().any(|_| true) {
+    if inserted.is_empty() {
         return false;
     }
     inserted.sort_by_key(|r| r.start);
