@@ -83,6 +83,12 @@ pub enum Error {
     /// CSV writing failure.
     #[error(transparent)]
     Csv(#[from] csv::Error),
+    /// Parquet writing or reading failure.
+    #[error("parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    /// Arrow array construction failure.
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
     /// A model could not be loaded or run.
     #[error("model: {0}")]
     Model(String),

@@ -1,15 +1,15 @@
 //! The `newsquotes` command line.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
-use newsquotes::attribution::{build_extractor, ExtractorChoice};
-use newsquotes::pipeline::{BatchOptions, Pipeline};
-use newsquotes::progress::{Progress, ProgressMode};
-use newsquotes::reader::{self, ReadOptions};
-use newsquotes::summary::Summary;
-use newsquotes::writer::{Destination, Format, OutputWriter};
+use newsquotes::attribution::ExtractorChoice;
+use newsquotes::progress::ProgressMode;
+use newsquotes::provenance::RunConfig;
+use newsquotes::reader;
+use newsquotes::rerun::PreviousRun;
+use newsquotes::run::{self, RunRequest};
+use newsquotes::writer::Format;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// Turns news corpora into datasets of who said what, and where they stand.
 #[derive(Parser, Debug)]
@@ -23,6 +23,13 @@ struct Cli {
 enum Command {
     /// Extract quote records from articles.
     Extract(ExtractArgs),
+    /// Run again over a previous output's inputs (or new ones) with new models or settings,
+    /// reusing the records of documents that nothing changed for.
+    Rerun(RerunArgs),
+    /// Write a self-contained HTML report of an output (charts and a searchable quote table).
+    Report(newsquotes::report::ReportArgs),
+    /// Print the key counts of an output as a table.
+    Stats(newsquotes::stats::StatsArgs),
     /// Score predictions against PolNeAR-style brat annotations.
     Eval(newsquotes::eval::EvalArgs),
     /// Train a model.
@@ -42,11 +49,24 @@ struct ExtractArgs {
     /// `-` for JSONL on stdin.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Output file, written atomically when the run completes (default: stdout, streamed).
+    /// Output file, written atomically when the run completes (default: stdout, streamed). A
+    /// file run also writes OUT.manifest.json (provenance) and OUT.docs (one line per input
+    /// document).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Continue an interrupted run to the same -o OUT with the same settings: documents already
+    /// written are not processed again, and the output is what one uninterrupted run writes.
+    #[arg(long)]
+    resume: bool,
+    /// Split a file output into numbered parts (OUT stem + .part-00000 + extension) of about
+    /// this many records each, cut between documents.
+    #[arg(long, value_name = "N")]
+    split_records: Option<u64>,
+    /// Also write the run manifest when the output goes to stdout.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
     /// Output format. CSV cells starting with = + - @ are prefixed with ' against spreadsheet
-    /// formula injection.
+    /// formula injection. Parquet needs -o FILE.
     #[arg(long, value_enum, default_value_t = Format::Jsonl)]
     format: Format,
     /// TOML file of stance targets.
@@ -72,10 +92,49 @@ struct ExtractArgs {
     progress: ProgressMode,
 }
 
+#[derive(clap::Args, Debug)]
+struct RerunArgs {
+    /// The previous output (written with -o; its OUT.manifest.json and OUT.docs must be beside
+    /// it).
+    previous: PathBuf,
+    /// Inputs (default: the previous run's inputs, read again).
+    inputs: Vec<PathBuf>,
+    /// The new output file.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Output format (default: the previous run's).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// TOML file of stance targets.
+    #[arg(long)]
+    targets: Option<PathBuf>,
+    /// Folder of trained models (default: the previous run's).
+    #[arg(long)]
+    models: Option<PathBuf>,
+    /// Attribution extractor (default: the previous run's).
+    #[arg(long, value_enum)]
+    extractor: Option<ExtractorChoice>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Windows per forward pass of the model extractors (default: the previous run's).
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Continue an interrupted rerun to the same -o OUT.
+    #[arg(long)]
+    resume: bool,
+    /// Progress display on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    progress: ProgressMode,
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Extract(args) => extract(args),
+        Command::Rerun(args) => rerun(args),
+        Command::Report(args) => newsquotes::report::run(&args).map_err(Into::into),
+        Command::Stats(args) => newsquotes::stats::run(&args).map_err(Into::into),
         Command::Eval(args) => newsquotes::eval::run(&args).map(drop).map_err(Into::into),
         Command::Train(TrainCommand::Attribution(args)) => {
             newsquotes::train::attribution::run(&args).map_err(Into::into)
@@ -110,69 +169,127 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| io_kind(cause) == Some(BrokenPipe))
 }
 
-/// Runs `extract`. Errors returned here are run-level (bad options, unusable output path): a bad
-/// document never gets this far, it becomes an error line.
-fn extract(args: ExtractArgs) -> Result<()> {
-    let started = Instant::now();
-    if args.targets.is_some() {
-        bail!("--targets: stance classification is not available yet in this version");
-    }
-    if let Some(models) = &args.models {
-        if !models.is_dir() {
-            bail!("--models {}: not a directory", models.display());
-        }
-    }
-    if args.max_doc_bytes == 0 {
-        bail!("--max-doc-bytes must be at least 1");
-    }
-    let threads = match args.threads {
+fn thread_count(threads: Option<usize>) -> Result<usize> {
+    Ok(match threads {
         Some(0) => bail!("--threads must be at least 1"),
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("newsquotes-worker-{i}"))
-        .build()
-        .context("cannot start worker threads")?;
+    })
+}
+
+fn check_models_dir(models: Option<&PathBuf>) -> Result<()> {
+    match models {
+        Some(dir) if !dir.is_dir() => bail!("--models {}: not a directory", dir.display()),
+        _ => Ok(()),
+    }
+}
+
+fn refuse_targets(targets: Option<&PathBuf>) -> Result<()> {
+    if targets.is_some() {
+        bail!("--targets: stance classification is not available yet in this version");
+    }
+    Ok(())
+}
+
+/// Runs `extract`. Errors returned here are run-level (bad options, unusable output path): a bad
+/// document never gets this far, it becomes an error line.
+fn extract(args: ExtractArgs) -> Result<()> {
+    refuse_targets(args.targets.as_ref())?;
+    check_models_dir(args.models.as_ref())?;
+    if args.max_doc_bytes == 0 {
+        bail!("--max-doc-bytes must be at least 1");
+    }
     if args.batch_size == 0 {
         bail!("--batch-size must be at least 1");
     }
-    let extractor = build_extractor(args.extractor, args.models.as_deref(), args.batch_size)?;
-    let pipeline = Pipeline::new(extractor);
-
-    let dest = match &args.output {
-        Some(path) => Destination::file(path)?,
-        None => Destination::stdout(),
-    };
-    let mut writer = OutputWriter::new(args.format, dest)?;
-
-    let sources = reader::discover(&args.inputs);
-    if sources.ignored > 0 {
-        eprintln!(
-            "newsquotes: ignored {} file(s) in input directories that are not .txt, .jsonl or .jsonl.gz",
-            sources.ignored
-        );
+    if args.split_records == Some(0) {
+        bail!("--split-records must be at least 1");
     }
-    let progress = Progress::new(args.progress, sources.known_document_count());
-    let docs = reader::documents(
-        sources.sources,
-        ReadOptions {
+    let req = RunRequest {
+        config: RunConfig {
+            format: args.format.as_str().to_string(),
+            extractor: extractor_name(args.extractor),
+            models_dir: args.models,
+            targets: args.targets,
+            batch_size: args.batch_size,
             max_doc_bytes: args.max_doc_bytes,
+            split_records: args.split_records,
+            inputs: args.inputs,
         },
-    );
+        extractor: args.extractor,
+        format: args.format,
+        output: args.output,
+        manifest: args.manifest,
+        threads: thread_count(args.threads)?,
+        resume: args.resume,
+        progress: args.progress,
+        command_line: std::env::args().collect(),
+        previous_output: None,
+    };
+    let summary = run::execute(&req, None)?;
+    eprintln!("{summary}");
+    Ok(())
+}
 
-    let mut summary = Summary::default();
-    pipeline
-        .run(docs, &pool, BatchOptions::for_threads(threads), |outcome| {
-            summary.add(&outcome);
-            progress.document_done(summary.error_count());
-            writer.write(&outcome)
-        })
-        .context("cannot write the output")?;
-    progress.finish();
-    writer.finish().context("cannot complete the output")?;
-    summary.elapsed = started.elapsed();
+fn extractor_name(choice: ExtractorChoice) -> String {
+    use clap::ValueEnum;
+    choice
+        .to_possible_value()
+        .map_or_else(|| format!("{choice:?}"), |v| v.get_name().to_string())
+}
+
+/// Runs `rerun`: the previous run's settings, overridden by the options given, with the records
+/// of unchanged documents taken over when the models that made them are unchanged.
+fn rerun(args: RerunArgs) -> Result<()> {
+    refuse_targets(args.targets.as_ref())?;
+    check_models_dir(args.models.as_ref())?;
+    let previous = PreviousRun::open(&args.previous)?;
+    let before = &previous.manifest.config;
+    let extractor = match args.extractor {
+        Some(choice) => choice,
+        None => {
+            use clap::ValueEnum;
+            ExtractorChoice::from_str(&before.extractor, false)
+                .map_err(|e| anyhow::anyhow!("previous extractor {:?}: {e}", before.extractor))?
+        }
+    };
+    let format = match args.format {
+        Some(f) => f,
+        None => {
+            use clap::ValueEnum;
+            Format::from_str(&before.format, false)
+                .map_err(|e| anyhow::anyhow!("previous format {:?}: {e}", before.format))?
+        }
+    };
+    if std::fs::canonicalize(&args.output).ok() == std::fs::canonicalize(&args.previous).ok() {
+        bail!("rerun cannot write over the output it reads from; choose another -o");
+    }
+    let req = RunRequest {
+        config: RunConfig {
+            format: format.as_str().to_string(),
+            extractor: extractor_name(extractor),
+            models_dir: args.models.or_else(|| before.models_dir.clone()),
+            targets: args.targets.or_else(|| before.targets.clone()),
+            batch_size: args.batch_size.unwrap_or(before.batch_size),
+            max_doc_bytes: before.max_doc_bytes,
+            split_records: before.split_records,
+            inputs: if args.inputs.is_empty() {
+                before.inputs.clone()
+            } else {
+                args.inputs
+            },
+        },
+        extractor,
+        format,
+        output: Some(args.output),
+        manifest: None,
+        threads: thread_count(args.threads)?,
+        resume: args.resume,
+        progress: args.progress,
+        command_line: std::env::args().collect(),
+        previous_output: Some(args.previous.clone()),
+    };
+    let summary = run::execute(&req, Some(&previous))?;
     eprintln!("{summary}");
     Ok(())
 }

@@ -24,6 +24,15 @@ use std::sync::mpsc::sync_channel;
 pub struct Pipeline {
     extractor: Box<dyn Extractor>,
     provenance: Provenance,
+    reuse: Option<Box<dyn Reuse>>,
+}
+
+/// Records already computed for a document, e.g. by an earlier run over the same text with the
+/// same models (`rerun`). Called from every worker thread.
+pub trait Reuse: Send + Sync {
+    /// The records previously made for the document with this id and
+    /// [`crate::digest::document_sha256`], or `None` when it must be processed.
+    fn lookup(&self, doc_id: &DocId, sha256: &str) -> Option<Result<Vec<Record>, DocError>>;
 }
 
 /// What became of one input document.
@@ -35,6 +44,10 @@ pub struct DocOutcome {
     pub result: Result<Vec<Record>, DocError>,
     /// Whitespace-separated words in its text (0 when it could not be read), for throughput.
     pub words: u64,
+    /// [`crate::digest::document_sha256`] of the document (`None` when it could not be read).
+    pub doc_sha256: Option<String>,
+    /// Whether the records were taken over through [`Reuse`] instead of computed.
+    pub reused: bool,
 }
 
 /// How [`Pipeline::run`] cuts the input into chunks.
@@ -70,7 +83,24 @@ impl Pipeline {
                 pipeline: crate::VERSION.to_string(),
                 models,
             },
+            reuse: None,
         }
+    }
+
+    /// Takes records over from `reuse` for the documents it knows, instead of processing them.
+    pub fn with_reuse(mut self, reuse: Box<dyn Reuse>) -> Self {
+        self.reuse = Some(reuse);
+        self
+    }
+
+    /// The attribution model, as the run manifest describes it.
+    pub fn extractor_info(&self) -> crate::provenance::ModelInfo {
+        self.extractor.model_info()
+    }
+
+    /// Stage name to model id, as written into every record's provenance.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
     }
 
     /// Processes one document into its records.
@@ -115,15 +145,23 @@ impl Pipeline {
 
     fn outcome(&self, item: DocResult) -> DocOutcome {
         match item {
-            Ok(doc) => DocOutcome {
-                doc_id: doc.id.clone(),
-                words: doc.text.split_whitespace().count() as u64,
-                result: self.process_guarded(&doc),
-            },
+            Ok(doc) => {
+                let sha256 = crate::digest::document_sha256(&doc);
+                let reused = self.reuse.as_ref().and_then(|r| r.lookup(&doc.id, &sha256));
+                DocOutcome {
+                    doc_id: doc.id.clone(),
+                    words: doc.text.split_whitespace().count() as u64,
+                    reused: reused.is_some(),
+                    result: reused.unwrap_or_else(|| self.process_guarded(&doc)),
+                    doc_sha256: Some(sha256),
+                }
+            }
             Err(e) => DocOutcome {
                 doc_id: e.doc_id.clone(),
                 result: Err(e),
                 words: 0,
+                doc_sha256: None,
+                reused: false,
             },
         }
     }

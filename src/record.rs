@@ -105,6 +105,29 @@ pub struct Provenance {
     pub models: BTreeMap<String, String>,
 }
 
+/// One line of a JSONL output: a record, or a document's error line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OutputLine {
+    /// A document that could not be processed (tried first: records have no `error` field).
+    Error(ErrorLine),
+    /// One attribution.
+    Record(Box<Record>),
+}
+
+impl OutputLine {
+    /// Parses one line of a JSONL output.
+    pub fn parse(line: &str) -> Result<Self, String> {
+        serde_json::from_str(line).map_err(|_| {
+            // An untagged enum's own message says nothing; the record's says which field.
+            match serde_json::from_str::<Record>(line) {
+                Err(e) => format!("not a record or error line: {e}"),
+                Ok(_) => "not a record or error line".to_string(),
+            }
+        })
+    }
+}
+
 /// The error line written for a document that could not be processed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorLine {

@@ -20,6 +20,8 @@ pub struct Summary {
     pub errors: BTreeMap<String, u64>,
     /// Whitespace-separated words in the documents that were read.
     pub words: u64,
+    /// Documents whose records `rerun` took over from the previous output.
+    pub reused: u64,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
 }
@@ -27,15 +29,26 @@ pub struct Summary {
 impl Summary {
     /// Counts one document's outcome.
     pub fn add(&mut self, outcome: &DocOutcome) {
+        let (records, error) = match &outcome.result {
+            Ok(records) => (records.len() as u64, None),
+            Err(e) => (0, Some(e.kind.as_str())),
+        };
+        self.count(records, error, outcome.words, outcome.reused);
+    }
+
+    /// Counts one document from its figures: used directly when a resumed run takes over the
+    /// documents its interrupted part already wrote.
+    pub fn count(&mut self, records: u64, error: Option<&str>, words: u64, reused: bool) {
         self.documents += 1;
-        self.words += outcome.words;
-        match &outcome.result {
-            Ok(records) if records.is_empty() => self.without_records += 1,
-            Ok(records) => {
+        self.words += words;
+        self.reused += u64::from(reused);
+        match error {
+            Some(kind) => *self.errors.entry(kind.to_string()).or_default() += 1,
+            None if records == 0 => self.without_records += 1,
+            None => {
                 self.with_records += 1;
-                self.records += records.len() as u64;
+                self.records += records;
             }
-            Err(e) => *self.errors.entry(e.kind.as_str().to_string()).or_default() += 1,
         }
     }
 
@@ -65,6 +78,14 @@ impl fmt::Display for Summary {
             self.error_count()
         )?;
         writeln!(f, "records: {}", self.records)?;
+        if self.reused > 0 {
+            writeln!(
+                f,
+                "reused from the previous output: {} documents, processed: {}",
+                self.reused,
+                self.documents - self.reused
+            )?;
+        }
         if !self.errors.is_empty() {
             let kinds: Vec<String> = self
                 .errors
@@ -96,6 +117,8 @@ mod tests {
             doc_id: DocId(id.into()),
             result: Ok(Vec::new()),
             words,
+            doc_sha256: None,
+            reused: false,
         };
         s.add(&ok("a", 10));
         s.add(&ok("b", 5));
@@ -103,6 +126,8 @@ mod tests {
             doc_id: DocId("c".into()),
             result: Err(DocError::new("c", DocErrorKind::TooLarge, "big")),
             words: 0,
+            doc_sha256: None,
+            reused: false,
         });
         s.elapsed = Duration::from_secs(3);
         assert_eq!((s.documents, s.without_records, s.with_records), (3, 2, 0));

@@ -58,6 +58,21 @@ pub trait Extractor: Send + Sync {
     /// A short name with version, as written into records' provenance (`rules@0.1.0`).
     fn id(&self) -> String;
 
+    /// What the run manifest records about the model behind [`Extractor::id`]. The default
+    /// suits extractors without weights.
+    fn model_info(&self) -> crate::provenance::ModelInfo {
+        let id = self.id();
+        let (name, version) = id.split_once('@').unwrap_or((id.as_str(), ""));
+        crate::provenance::ModelInfo {
+            name: name.to_string(),
+            version: version.to_string(),
+            id: id.clone(),
+            sha256: None,
+            base_sha256: None,
+            path: None,
+        }
+    }
+
     /// Finds the attributions of one document, in text order. An error (a model that fails to
     /// run) concerns this document only: it becomes the document's error line.
     fn extract(&self, doc: &Document, analysis: &Analysis) -> Result<Vec<Attribution>>;

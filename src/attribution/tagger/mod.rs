@@ -401,6 +401,17 @@ impl Extractor for TaggerExtractor {
         }
     }
 
+    fn model_info(&self) -> crate::provenance::ModelInfo {
+        crate::provenance::ModelInfo {
+            id: self.id(),
+            name: self.manifest.name.clone(),
+            version: self.manifest.version.clone(),
+            sha256: Some(self.weights_sha256.clone()),
+            base_sha256: Some(self.manifest.base_model.sha256.clone()),
+            path: Some(self.options.model_dir.clone()),
+        }
+    }
+
     fn extract(&self, doc: &Document, analysis: &Analysis) -> Result<Vec<Attribution>> {
         let spans =
             self.with_tagger(|t| tag_document(&t.net, self.options.device, &self.setup, analysis))?;

@@ -1,4 +1,4 @@
-//! Output writers (JSONL, CSV) and the atomic output file.
+//! Output writers (JSONL, CSV, Parquet) and the atomic output file.
 //!
 //! A document's outcome is written as its records (one line or row each) or as one error line.
 //! Output to a file goes to a temporary file in the same directory that is renamed into place
@@ -11,10 +11,13 @@
 //! carriage return is prefixed with a `'` (the usual CSV-injection guard): quote text that begins
 //! with a dash, say, reads `'- ...` in the CSV; the JSONL output is never altered.
 
+pub mod parquet;
+
 use crate::error::{Error, Result};
 use crate::pipeline::DocOutcome;
 use crate::record::{ErrorLine, Record};
-use std::io::{self, BufWriter, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Output formats of `extract`.
@@ -25,8 +28,19 @@ pub enum Format {
     Jsonl,
     /// Flattened records, one row each.
     Csv,
-    /// Columnar output (not supported yet).
+    /// Apache Parquet with a typed schema ([`parquet::schema`]); needs `-o FILE`.
     Parquet,
+}
+
+impl Format {
+    /// The name used on the command line and in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
 }
 
 /// The CSV header, in order.
@@ -50,6 +64,15 @@ pub enum Destination {
         temp: BufWriter<tempfile::NamedTempFile>,
         /// The final path.
         target: PathBuf,
+    },
+    /// A resumable partial output at a fixed path: flushed after every document so that the
+    /// document index never points past what has left the process, and kept on disk when the
+    /// run dies so that `--resume` can continue it.
+    Spool {
+        /// The partial file.
+        file: BufWriter<File>,
+        /// Bytes in the file so far.
+        position: u64,
     },
 }
 
@@ -103,11 +126,53 @@ impl Destination {
         })
     }
 
+    /// A spool at `path`: a new empty file, or with `resume_at`, the existing file cut back to
+    /// that many bytes and continued.
+    pub fn spool(path: &Path, resume_at: Option<u64>) -> Result<Self> {
+        let io = |source| Error::Path {
+            path: path.to_path_buf(),
+            source,
+        };
+        let (file, position) = match resume_at {
+            None => (File::create(path).map_err(io)?, 0),
+            Some(at) => {
+                let mut file = OpenOptions::new().write(true).open(path).map_err(io)?;
+                let len = file.metadata().map_err(io)?.len();
+                if len < at {
+                    return Err(Error::Invalid(format!(
+                        "{}: the partial output is shorter ({len} bytes) than its index says \
+                         ({at} bytes); start again without --resume",
+                        path.display()
+                    )));
+                }
+                file.set_len(at).map_err(io)?;
+                file.seek(SeekFrom::End(0)).map_err(io)?;
+                (file, at)
+            }
+        };
+        Ok(Destination::Spool {
+            file: BufWriter::with_capacity(1 << 20, file),
+            position,
+        })
+    }
+
+    /// Bytes written so far (counted for spools only, whose index needs offsets).
+    pub fn position(&self) -> u64 {
+        match self {
+            Destination::Spool { position, .. } => *position,
+            _ => 0,
+        }
+    }
+
     /// Flushes and, for a file, renames the temporary file into place.
     pub fn commit(self) -> Result<()> {
         match self {
             Destination::Stdout(mut w) => Ok(w.flush()?),
             Destination::Special(mut w) => Ok(w.flush()?),
+            Destination::Spool { file, .. } => {
+                let file = file.into_inner().map_err(|e| e.into_error())?;
+                Ok(file.sync_all()?)
+            }
             Destination::File { temp, target } => {
                 let temp = temp.into_inner().map_err(|e| e.into_error())?;
                 temp.as_file().sync_all()?;
@@ -132,6 +197,7 @@ impl Destination {
     fn document_end(&mut self) -> io::Result<()> {
         match self {
             Destination::Stdout(w) => w.flush(),
+            Destination::Spool { file, .. } => file.flush(),
             Destination::Special(_) | Destination::File { .. } => Ok(()),
         }
     }
@@ -143,6 +209,11 @@ impl Write for Destination {
             Destination::Stdout(w) => w.write(buf),
             Destination::Special(w) => w.write(buf),
             Destination::File { temp, .. } => temp.write(buf),
+            Destination::Spool { file, position } => {
+                let n = file.write(buf)?;
+                *position += n as u64;
+                Ok(n)
+            }
         }
     }
 
@@ -151,8 +222,17 @@ impl Write for Destination {
             Destination::Stdout(w) => w.flush(),
             Destination::Special(w) => w.flush(),
             Destination::File { temp, .. } => temp.flush(),
+            Destination::Spool { file, .. } => file.flush(),
         }
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder renamed into place, so
+/// that readers see the old file or the whole new one, never a part.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut dest = Destination::file(path)?;
+    dest.write_all(bytes)?;
+    dest.commit()
 }
 
 /// Writes document outcomes in one format.
@@ -180,19 +260,41 @@ fn csv_bytes<'a>(rows: impl IntoIterator<Item = &'a [String]>) -> Result<Vec<u8>
     Ok(buf)
 }
 
+/// The CSV header line.
+pub fn csv_header() -> Result<Vec<u8>> {
+    let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
+    csv_bytes([header.as_slice()])
+}
+
 impl OutputWriter {
-    /// Creates a writer; CSV writes its header at once. Parquet is refused with a clear error.
-    pub fn new(format: Format, mut dest: Destination) -> Result<Self> {
+    /// Creates a writer; CSV writes its header at once. Parquet is not a streaming format: it
+    /// is written from the JSONL stream when the run completes ([`parquet`]), so it is refused
+    /// here.
+    pub fn new(format: Format, dest: Destination) -> Result<Self> {
+        Self::with_header(format, dest, true)
+    }
+
+    /// Like [`OutputWriter::new`], but continuing an output that already has its CSV header
+    /// when `header` is false.
+    pub fn with_header(format: Format, mut dest: Destination, header: bool) -> Result<Self> {
         match format {
             Format::Jsonl => Ok(OutputWriter::Jsonl(dest)),
             Format::Csv => {
-                let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
-                dest.write_all(&csv_bytes([header.as_slice()])?)?;
+                if header {
+                    dest.write_all(&csv_header()?)?;
+                }
                 Ok(OutputWriter::Csv(dest))
             }
             Format::Parquet => Err(Error::Invalid(
-                "--format parquet is not yet supported; use jsonl or csv".to_string(),
+                "--format parquet needs an output file (-o FILE)".to_string(),
             )),
+        }
+    }
+
+    /// Bytes written so far to a spool destination.
+    pub fn position(&self) -> u64 {
+        match self {
+            OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest) => dest.position(),
         }
     }
 
@@ -352,11 +454,15 @@ mod tests {
                 doc_id: DocId("d1".into()),
                 result: Ok(vec![record("=SUM(A1) and"), record("plain")]),
                 words: 3,
+                doc_sha256: None,
+                reused: false,
             },
             DocOutcome {
                 doc_id: DocId("d2".into()),
                 result: Err(DocError::new("d2", DocErrorKind::Empty, "empty")),
                 words: 0,
+                doc_sha256: None,
+                reused: false,
             },
         ]
     }
@@ -421,10 +527,18 @@ mod tests {
     }
 
     #[test]
-    fn parquet_is_refused_clearly() {
+    fn a_resumed_spool_is_cut_back_and_continued() {
         let dir = tempfile::tempdir().unwrap();
-        let dest = Destination::file(&dir.path().join("o")).unwrap();
-        let err = OutputWriter::new(Format::Parquet, dest).err().unwrap();
-        assert!(err.to_string().contains("not yet supported"));
+        let path = dir.path().join("s");
+        let mut dest = Destination::spool(&path, None).unwrap();
+        dest.write_all(b"one\ntwo\nthr").unwrap();
+        assert_eq!(dest.position(), 11);
+        dest.commit().unwrap();
+        let mut dest = Destination::spool(&path, Some(8)).unwrap();
+        dest.write_all(b"three\n").unwrap();
+        assert_eq!(dest.position(), 14);
+        dest.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"one\ntwo\nthree\n");
+        assert!(Destination::spool(&path, Some(100)).is_err());
     }
 }

@@ -1,0 +1,446 @@
+//! Streaming aggregation of an `extract` output: one pass over the JSONL lines, keeping counts
+//! (and, for the report, the first rows of the quote table) but never the whole file. Both
+//! `newsquotes report` and `newsquotes stats` read their figures from the [`Tally`] built here.
+
+use super::dates::DateKey;
+use crate::attribution::QuoteKind;
+use crate::error::{Error, Result};
+use crate::record::{ErrorLine, Record};
+use crate::speakers::SpeakerKind;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+/// The contract's quote kinds, in display order.
+pub const QUOTE_KINDS: [&str; 3] = ["direct", "indirect", "mixed"];
+
+/// The contract's speaker kinds, in display order.
+pub const SPEAKER_KINDS: [&str; 4] = ["person", "organization", "group", "unknown"];
+
+/// The contract's stance labels, in display order.
+pub const STANCE_LABELS: [&str; 3] = ["favor", "against", "neutral"];
+
+/// What a record is counted under when it has neither a canonical name nor a mention.
+pub const NO_SPEAKER: &str = "(no speaker)";
+
+fn quote_kind_index(k: QuoteKind) -> usize {
+    match k {
+        QuoteKind::Direct => 0,
+        QuoteKind::Indirect => 1,
+        QuoteKind::Mixed => 2,
+    }
+}
+
+fn speaker_kind_index(k: SpeakerKind) -> usize {
+    match k {
+        SpeakerKind::Person => 0,
+        SpeakerKind::Organization => 1,
+        SpeakerKind::Group => 2,
+        SpeakerKind::Unknown => 3,
+    }
+}
+
+/// Stance label counts toward one target: label name to count. Labels outside the contract's
+/// three are kept too, so nothing is silently dropped.
+pub type LabelCounts = BTreeMap<String, u64>;
+
+/// Figures for one speaker (by display name).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpeakerTally {
+    /// Records attributed to this speaker.
+    pub records: u64,
+    /// Stance labels per target.
+    pub stance: BTreeMap<String, LabelCounts>,
+}
+
+/// Counts over a whole output file.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Record lines.
+    pub records: u64,
+    /// Error lines.
+    pub error_lines: u64,
+    /// Error lines by `error.kind`.
+    pub errors_by_kind: BTreeMap<String, u64>,
+    /// Lines that are neither a record nor an error line (a damaged file).
+    pub bad_lines: u64,
+    /// Records by quote kind, indexed like [`QUOTE_KINDS`].
+    pub quote_kinds: [u64; 3],
+    /// Records by speaker kind, indexed like [`SPEAKER_KINDS`].
+    pub speaker_kinds: [u64; 4],
+    /// Records whose speaker has a canonical name.
+    pub named: u64,
+    /// Sum of `speaker.confidence`, for the mean.
+    pub confidence_sum: f64,
+    /// Records by document date (`meta.date`), when it parses.
+    pub dates: BTreeMap<DateKey, u64>,
+    /// Records without a usable `meta.date`.
+    pub undated: u64,
+    /// Stance labels per target over all records.
+    pub stance: BTreeMap<String, LabelCounts>,
+    /// Records carrying at least one stance.
+    pub with_stance: u64,
+    /// Records carrying a claim.
+    pub claims: u64,
+    /// Records whose claim is check-worthy.
+    pub checkworthy: u64,
+    /// Records per document that has records.
+    doc_records: HashMap<String, u64>,
+    /// Documents that have an error line.
+    error_docs: HashSet<String>,
+    /// Distinct `speaker.entity` values.
+    entities: HashSet<String>,
+    /// Figures per speaker display name.
+    speakers: HashMap<String, SpeakerTally>,
+}
+
+/// The name a record's speaker is shown and counted under: the canonical name, else the
+/// mention's text, else [`NO_SPEAKER`].
+pub fn speaker_label(r: &Record) -> &str {
+    r.speaker
+        .name
+        .as_deref()
+        .or(r.speaker.mention.as_ref().map(|m| m.text.as_str()))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(NO_SPEAKER)
+}
+
+impl Tally {
+    /// Counts one record.
+    pub fn add_record(&mut self, r: &Record) {
+        self.records += 1;
+        self.quote_kinds[quote_kind_index(r.quote.kind)] += 1;
+        self.speaker_kinds[speaker_kind_index(r.speaker.kind)] += 1;
+        if r.speaker.name.is_some() {
+            self.named += 1;
+        }
+        if let Some(e) = &r.speaker.entity {
+            if !self.entities.contains(e) {
+                self.entities.insert(e.clone());
+            }
+        }
+        self.confidence_sum += f64::from(r.speaker.confidence);
+        match r
+            .meta
+            .get("date")
+            .and_then(|d| d.as_str())
+            .and_then(DateKey::parse)
+        {
+            Some(d) => *self.dates.entry(d).or_default() += 1,
+            None => self.undated += 1,
+        }
+        if let Some(c) = &r.claim {
+            self.claims += 1;
+            if c.checkworthy {
+                self.checkworthy += 1;
+            }
+        }
+        if !r.stance.is_empty() {
+            self.with_stance += 1;
+        }
+        let label = speaker_label(r);
+        let speaker = match self.speakers.get_mut(label) {
+            Some(s) => s,
+            None => self.speakers.entry(label.to_string()).or_default(),
+        };
+        speaker.records += 1;
+        for s in &r.stance {
+            for counts in [
+                self.stance.entry(s.target.clone()).or_default(),
+                speaker.stance.entry(s.target.clone()).or_default(),
+            ] {
+                *counts.entry(s.label.clone()).or_default() += 1;
+            }
+        }
+        match self.doc_records.get_mut(&r.doc_id.0) {
+            Some(n) => *n += 1,
+            None => {
+                self.doc_records.insert(r.doc_id.0.clone(), 1);
+            }
+        }
+    }
+
+    /// Counts one error line.
+    pub fn add_error(&mut self, e: &ErrorLine) {
+        self.error_lines += 1;
+        *self.errors_by_kind.entry(e.error.kind.clone()).or_default() += 1;
+        self.error_docs.insert(e.doc_id.0.clone());
+    }
+
+    /// Documents in the run: `known` (from the run manifest) when given, else the distinct
+    /// documents seen in the output (so documents without records or errors are missed).
+    pub fn documents(&self, known: Option<u64>) -> u64 {
+        known.unwrap_or_else(|| {
+            let errors_only = self
+                .error_docs
+                .iter()
+                .filter(|d| !self.doc_records.contains_key(*d))
+                .count();
+            (self.doc_records.len() + errors_only) as u64
+        })
+    }
+
+    /// Documents with at least one record.
+    pub fn documents_with_records(&self) -> u64 {
+        self.doc_records.len() as u64
+    }
+
+    /// Documents with an error line.
+    pub fn documents_with_errors(&self) -> u64 {
+        self.error_docs.len() as u64
+    }
+
+    /// Records per document for every processed document, including those without records
+    /// (`documents` as from [`Tally::documents`]; documents with errors are left out).
+    pub fn records_per_document(&self, documents: u64) -> Vec<u64> {
+        let mut out: Vec<u64> = self.doc_records.values().copied().collect();
+        let accounted = self.documents_with_records() + self.documents_with_errors();
+        out.extend(std::iter::repeat_n(
+            0,
+            documents.saturating_sub(accounted) as usize,
+        ));
+        out.sort_unstable();
+        out
+    }
+
+    /// Distinct speaker entities (`speaker.entity`, which is per document).
+    pub fn distinct_entities(&self) -> u64 {
+        self.entities.len() as u64
+    }
+
+    /// Distinct speaker display names (see [`speaker_label`]) over the whole output.
+    pub fn distinct_speakers(&self) -> u64 {
+        self.speakers.len() as u64
+    }
+
+    /// Mean `speaker.confidence`, `None` without records.
+    pub fn mean_confidence(&self) -> Option<f64> {
+        (self.records > 0).then(|| self.confidence_sum / self.records as f64)
+    }
+
+    /// The `n` speakers with most records, most first (ties by name, for stable output).
+    pub fn top_speakers(&self, n: usize) -> Vec<(&str, &SpeakerTally)> {
+        let mut all: Vec<(&str, &SpeakerTally)> =
+            self.speakers.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        all.sort_by(|a, b| b.1.records.cmp(&a.1.records).then(a.0.cmp(b.0)));
+        all.truncate(n);
+        all
+    }
+
+    /// `part` as a percentage of the records (0 without records).
+    pub fn percent_of_records(&self, part: u64) -> f64 {
+        percent(part, self.records)
+    }
+}
+
+/// `part / whole` in percent, 0 when `whole` is 0.
+pub fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+/// One output line, classified.
+pub enum Line {
+    /// A record.
+    Record(Box<Record>),
+    /// An error line.
+    Error(ErrorLine),
+}
+
+/// Parses one non-empty output line. Error lines are told apart by their `error` field, which
+/// records never have.
+pub fn parse_line(line: &str) -> std::result::Result<Line, serde_json::Error> {
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    if v.get("error").is_some() {
+        Ok(Line::Error(serde_json::from_value(v)?))
+    } else {
+        Ok(Line::Record(Box::new(serde_json::from_value(v)?)))
+    }
+}
+
+/// The result of one pass over an output file.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// All counts.
+    pub tally: Tally,
+    /// The first records, up to the row limit given to [`scan`].
+    pub rows: Vec<Record>,
+    /// The first damaged line, `(line number, problem)`, to tell the user what was skipped.
+    pub first_bad_line: Option<(u64, String)>,
+}
+
+/// Reads an output (JSONL) from any reader, counting every line and keeping the first
+/// `row_limit` records. Damaged lines are counted and skipped, so one bad line does not hide
+/// the rest of a large file.
+pub fn scan_reader(reader: impl BufRead, row_limit: usize) -> std::io::Result<Scan> {
+    let mut scan = Scan::default();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(&line) {
+            Ok(Line::Record(r)) => {
+                scan.tally.add_record(&r);
+                if scan.rows.len() < row_limit {
+                    scan.rows.push(*r);
+                }
+            }
+            Ok(Line::Error(e)) => scan.tally.add_error(&e),
+            Err(e) => {
+                scan.tally.bad_lines += 1;
+                scan.first_bad_line
+                    .get_or_insert_with(|| (i as u64 + 1, e.to_string()));
+            }
+        }
+    }
+    Ok(scan)
+}
+
+/// [`scan_reader`] over a file.
+pub fn scan(path: &Path, row_limit: usize) -> Result<Scan> {
+    let path_err = |source| Error::Path {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(path_err)?;
+    scan_reader(BufReader::with_capacity(1 << 20, file), row_limit).map_err(path_err)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::record::{Claim, ErrorBody, Provenance, Quote, SpeakerRecord, Stance, TextSpan};
+    use crate::span::{DocId, Span};
+
+    /// A hand-built record with invented content.
+    pub(crate) fn record(doc: &str, name: Option<&str>, kind: QuoteKind, text: &str) -> Record {
+        let mut meta = crate::document::Meta::new();
+        meta.insert("date".into(), "2023-04-05T10:00:00Z".into());
+        Record {
+            doc_id: DocId(doc.into()),
+            quote_id: format!("{doc}:0-{}", text.chars().count()),
+            quote: Quote {
+                text: text.into(),
+                spans: vec![Span::new(0, text.chars().count())],
+                kind,
+            },
+            cue: Some(TextSpan {
+                text: "said".into(),
+                span: Span::new(0, 4),
+            }),
+            speaker: SpeakerRecord {
+                mention: Some(TextSpan {
+                    text: "she".into(),
+                    span: Span::new(0, 3),
+                }),
+                name: name.map(Into::into),
+                kind: if name.is_some() {
+                    SpeakerKind::Person
+                } else {
+                    SpeakerKind::Unknown
+                },
+                role: None,
+                entity: name.map(|n| format!("{doc}#{n}")),
+                confidence: 0.5,
+            },
+            stance: Vec::new(),
+            claim: None,
+            meta,
+            provenance: Provenance {
+                pipeline: "test".into(),
+                models: BTreeMap::new(),
+            },
+        }
+    }
+
+    pub(crate) fn error_line(doc: &str, kind: &str) -> ErrorLine {
+        ErrorLine {
+            doc_id: DocId(doc.into()),
+            error: ErrorBody {
+                kind: kind.into(),
+                message: "invented failure".into(),
+            },
+        }
+    }
+
+    /// Three documents with records, one error document; Mira Solberg is quoted three times.
+    pub(crate) fn sample_jsonl() -> String {
+        let mut a = record(
+            "d1",
+            Some("Mira Solberg"),
+            QuoteKind::Direct,
+            "We will build it",
+        );
+        a.stance = vec![Stance {
+            target: "harbour bridge".into(),
+            label: "favor".into(),
+            score: 0.9,
+        }];
+        a.claim = Some(Claim {
+            checkworthy: true,
+            score: 0.8,
+        });
+        let b = record(
+            "d1",
+            Some("Mira Solberg"),
+            QuoteKind::Indirect,
+            "costs are low",
+        );
+        let c = record("d2", None, QuoteKind::Mixed, "a \"fair\" deal");
+        let d = record("d3", Some("Mira Solberg"), QuoteKind::Direct, "Done");
+        let mut lines: Vec<String> = [a, b, c, d]
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap())
+            .collect();
+        lines.insert(
+            2,
+            serde_json::to_string(&error_line("d9", "empty")).unwrap(),
+        );
+        lines.push(String::new());
+        lines.join("\n")
+    }
+
+    #[test]
+    fn counts_records_errors_kinds_and_speakers() {
+        let scan = scan_reader(sample_jsonl().as_bytes(), 2).unwrap();
+        let t = &scan.tally;
+        assert_eq!(scan.rows.len(), 2);
+        assert_eq!(t.records, 4);
+        assert_eq!(t.error_lines, 1);
+        assert_eq!(t.errors_by_kind.get("empty"), Some(&1));
+        assert_eq!(t.bad_lines, 0);
+        assert_eq!(t.quote_kinds, [2, 1, 1]);
+        assert_eq!(t.speaker_kinds, [3, 0, 0, 1]);
+        assert_eq!(t.named, 3);
+        assert_eq!(t.documents(None), 4);
+        assert_eq!(t.documents(Some(10)), 10);
+        assert_eq!(t.documents_with_records(), 3);
+        assert_eq!(t.records_per_document(6), vec![0, 0, 1, 1, 2]);
+        assert_eq!(t.distinct_entities(), 2);
+        assert_eq!(t.distinct_speakers(), 2);
+        assert_eq!(t.mean_confidence(), Some(0.5));
+        let top = t.top_speakers(1);
+        assert_eq!(top[0].0, "Mira Solberg");
+        assert_eq!(top[0].1.records, 3);
+        assert_eq!(t.top_speakers(5)[1].0, "she");
+        assert_eq!(t.stance["harbour bridge"]["favor"], 1);
+        assert_eq!(top[0].1.stance["harbour bridge"]["favor"], 1);
+        assert_eq!((t.claims, t.checkworthy, t.with_stance), (1, 1, 1));
+        assert_eq!(t.dates.values().sum::<u64>(), 4);
+    }
+
+    #[test]
+    fn damaged_lines_are_counted_not_fatal() {
+        let text = format!("{}\nnot json\n{{\"x\": 1}}\n", sample_jsonl());
+        let scan = scan_reader(text.as_bytes(), 0).unwrap();
+        assert_eq!(scan.tally.records, 4);
+        assert_eq!(scan.tally.bad_lines, 2);
+        assert_eq!(scan.first_bad_line.map(|b| b.0), Some(7));
+    }
+}

@@ -1,0 +1,387 @@
+//! One `extract` (or `rerun`) run from start to finish: models, the parallel pipeline, the
+//! output with its document index, resuming a killed run, the final output files and the run
+//! manifest.
+//!
+//! A run to a file never writes the file itself until the end. It writes a spool
+//! (`.NAME.partial`) and a document index (`.NAME.docs.partial`, see [`journal`]) side by side,
+//! appending to the index only after a document's lines have left the process. When the run is
+//! killed, both stay; `--resume` cuts the spool back to the last indexed document, checks that
+//! the configuration, models and input order are the same, skips the documents already done and
+//! carries on, so the finished output is byte for byte what an uninterrupted run writes. At the
+//! end [`finish`] turns the spool into the output file(s) (a rename, or a conversion to Parquet
+//! or a split into parts), then the index becomes `NAME.docs` and the manifest
+//! `NAME.manifest.json` is written last: a manifest means the run completed.
+
+pub mod finish;
+pub mod journal;
+
+use crate::attribution::{build_extractor, ExtractorChoice};
+use crate::error::{Error, Result};
+use crate::pipeline::{BatchOptions, Pipeline};
+use crate::progress::{Progress, ProgressMode};
+use crate::provenance::{self, InputFile, ModelInfo, RunConfig, RunManifest};
+use crate::reader::{self, ReadOptions, SourceKind};
+use crate::rerun::PreviousRun;
+use crate::summary::Summary;
+use crate::writer::{Destination, Format, OutputWriter};
+use journal::{DocEntry, JournalWriter};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Everything a run needs to know.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// What decides the output (inputs, format, extractor, ...).
+    pub config: RunConfig,
+    /// The extractor choice behind `config.extractor`.
+    pub extractor: ExtractorChoice,
+    /// Output format behind `config.format`.
+    pub format: Format,
+    /// Output file; `None` for stdout.
+    pub output: Option<PathBuf>,
+    /// Where to write the manifest of a stdout run (file runs always write one beside the
+    /// output).
+    pub manifest: Option<PathBuf>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Continue a killed run to the same output.
+    pub resume: bool,
+    /// Progress display.
+    pub progress: ProgressMode,
+    /// The command line, for the manifest.
+    pub command_line: Vec<String>,
+    /// For `rerun`: the previous output.
+    pub previous_output: Option<PathBuf>,
+}
+
+/// What the spool's companion file remembers about the run that is writing it, so that a
+/// resumed run can check it continues the same run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct RunState {
+    config: RunConfig,
+    models: BTreeMap<String, ModelInfo>,
+    started: String,
+    resumed: Vec<String>,
+}
+
+/// The files of a run to `target`.
+struct RunFiles {
+    target: PathBuf,
+    spool: PathBuf,
+    index: PathBuf,
+    state: PathBuf,
+}
+
+impl RunFiles {
+    fn new(target: &Path) -> Self {
+        let hidden = |suffix: &str| {
+            let name = target.file_name().unwrap_or_default().to_string_lossy();
+            target.with_file_name(format!(".{name}{suffix}"))
+        };
+        RunFiles {
+            target: target.to_path_buf(),
+            spool: hidden(".partial"),
+            index: hidden(".docs.partial"),
+            state: hidden(".run.partial"),
+        }
+    }
+
+    fn final_index(&self) -> PathBuf {
+        provenance::sidecar(&self.target, ".docs")
+    }
+}
+
+/// Builds the pipeline with the models the configuration asks for.
+fn build_pipeline(req: &RunRequest) -> Result<Pipeline> {
+    let extractor = build_extractor(
+        req.extractor,
+        req.config.models_dir.as_deref(),
+        req.config.batch_size,
+    )?;
+    Ok(Pipeline::new(extractor))
+}
+
+/// Hashes the input files on a thread of its own while the run goes on.
+fn hash_inputs(sources: &[reader::Source]) -> std::thread::JoinHandle<Vec<InputFile>> {
+    let sources = sources.to_vec();
+    std::thread::spawn(move || {
+        sources
+            .into_iter()
+            .map(|s| {
+                let readable = matches!(
+                    s.kind,
+                    SourceKind::Txt | SourceKind::Jsonl | SourceKind::JsonlGz
+                );
+                let bytes = std::fs::metadata(&s.path).map_or(0, |m| m.len());
+                let sha256 = readable
+                    .then(|| crate::digest::sha256_file(&s.path).ok())
+                    .flatten();
+                InputFile {
+                    path: s.path,
+                    bytes,
+                    sha256,
+                }
+            })
+            .collect()
+    })
+}
+
+/// Where a resumed run starts.
+struct ResumePoint {
+    state: RunState,
+    journal: journal::Journal,
+}
+
+/// Reads the partial state of an interrupted run to `files`, or `None` when there is none.
+fn resume_point(
+    files: &RunFiles,
+    config: &RunConfig,
+    models: &BTreeMap<String, ModelInfo>,
+) -> Result<Option<ResumePoint>> {
+    if !(files.spool.exists() && files.index.exists() && files.state.exists()) {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&files.state).map_err(|source| Error::Path {
+        path: files.state.clone(),
+        source,
+    })?;
+    let state: RunState = serde_json::from_str(&text)
+        .map_err(|e| Error::Invalid(format!("{}: {e}", files.state.display())))?;
+    if &state.config != config {
+        return Err(Error::Invalid(format!(
+            "--resume: the interrupted run to {} had other settings ({}); run without --resume \
+             to start again",
+            files.target.display(),
+            serde_json::to_string(&state.config)?
+        )));
+    }
+    let ids = |m: &BTreeMap<String, ModelInfo>| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), v.id.clone()))
+            .collect::<Vec<_>>()
+    };
+    if ids(&state.models) != ids(models) {
+        return Err(Error::Invalid(format!(
+            "--resume: the interrupted run used other models ({:?}, now {:?}); run without \
+             --resume to start again",
+            ids(&state.models),
+            ids(models)
+        )));
+    }
+    let journal = journal::read(&files.index)?;
+    Ok(Some(ResumePoint { state, journal }))
+}
+
+/// Runs the pipeline as `req` says. For `rerun`, `previous` is the earlier run whose records
+/// are taken over for unchanged documents when nothing that made them changed. Returns the
+/// run's summary (also written into the manifest).
+pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summary> {
+    let started_at = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(req.threads)
+        .thread_name(|i| format!("newsquotes-worker-{i}"))
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
+    let mut pipeline = build_pipeline(req)?;
+    let models: BTreeMap<String, ModelInfo> =
+        [("attribution".to_string(), pipeline.extractor_info())].into();
+    if let Some(previous) = previous {
+        let id = &models["attribution"].id;
+        match previous.stale_because(id, req.config.max_doc_bytes) {
+            Some(why) => {
+                eprintln!("newsquotes: rerun: {why}: every document is processed again")
+            }
+            None => {
+                let records = previous.records()?;
+                eprintln!(
+                    "newsquotes: rerun: the records of {} documents are reused where the \
+                     document is unchanged",
+                    records.len()
+                );
+                pipeline = pipeline.with_reuse(Box::new(records));
+            }
+        }
+    }
+
+    // A regular file gets the spool, index and manifest; stdout, devices and pipes are written
+    // in place as a stream.
+    let files = req
+        .output
+        .as_deref()
+        .filter(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()))
+        .map(RunFiles::new);
+    if req.format == Format::Parquet && files.is_none() {
+        return Err(Error::Invalid(
+            "--format parquet needs an output file (-o FILE)".to_string(),
+        ));
+    }
+    if req.resume && files.is_none() {
+        return Err(Error::Invalid(
+            "--resume needs an output file (-o FILE)".to_string(),
+        ));
+    }
+    let spool_format = match req.format {
+        Format::Parquet => Format::Jsonl,
+        other => other,
+    };
+
+    let mut summary = Summary::default();
+    let mut done_ids = Vec::new();
+    let mut state = RunState {
+        config: req.config.clone(),
+        models: models.clone(),
+        started: provenance::now_rfc3339(),
+        resumed: Vec::new(),
+    };
+    let (mut writer, mut index) = match &files {
+        None => {
+            let dest = match &req.output {
+                Some(path) => Destination::file(path)?,
+                None => Destination::stdout(),
+            };
+            (OutputWriter::new(spool_format, dest)?, None)
+        }
+        Some(files) => {
+            let point = if req.resume {
+                resume_point(files, &req.config, &models)?
+            } else {
+                None
+            };
+            match point {
+                Some(point) if !point.journal.entries.is_empty() => {
+                    state.started = point.state.started;
+                    state.resumed = point.state.resumed;
+                    state.resumed.push(provenance::now_rfc3339());
+                    for e in &point.journal.entries {
+                        summary.count(e.records, e.error.as_deref(), e.words, e.reused);
+                    }
+                    eprintln!(
+                        "newsquotes: resuming {}: {} documents already done",
+                        files.target.display(),
+                        point.journal.entries.len()
+                    );
+                    let dest = Destination::spool(&files.spool, Some(point.journal.end()))?;
+                    let index = JournalWriter::resume(&files.index, point.journal.valid_bytes)?;
+                    done_ids = point
+                        .journal
+                        .entries
+                        .into_iter()
+                        .map(|e| e.doc_id)
+                        .collect();
+                    (
+                        OutputWriter::with_header(spool_format, dest, false)?,
+                        Some(index),
+                    )
+                }
+                _ => {
+                    if req.resume {
+                        eprintln!(
+                            "newsquotes: --resume: no interrupted run to {}; starting a new run",
+                            files.target.display()
+                        );
+                    }
+                    let mut bytes = serde_json::to_vec_pretty(&state)?;
+                    bytes.push(b'\n');
+                    crate::writer::write_atomically(&files.state, &bytes)?;
+                    let dest = Destination::spool(&files.spool, None)?;
+                    let index = JournalWriter::create(&files.index)?;
+                    (OutputWriter::new(spool_format, dest)?, Some(index))
+                }
+            }
+        }
+    };
+
+    let sources = reader::discover(&req.config.inputs);
+    if sources.ignored > 0 {
+        eprintln!(
+            "newsquotes: ignored {} file(s) in input directories that are not .txt, .jsonl or .jsonl.gz",
+            sources.ignored
+        );
+    }
+    let hashing = hash_inputs(&sources.sources);
+    let progress = Progress::new(req.progress, sources.known_document_count());
+    let mut docs = reader::documents(
+        sources.sources,
+        ReadOptions {
+            max_doc_bytes: req.config.max_doc_bytes,
+        },
+    );
+    // Documents the interrupted run finished are read again (to keep the order) but not
+    // processed; they must be the same documents in the same order.
+    for expected in &done_ids {
+        let found = docs.next().map(|d| match d {
+            Ok(doc) => doc.id,
+            Err(e) => e.doc_id,
+        });
+        if found.as_ref() != Some(expected) {
+            return Err(Error::Invalid(format!(
+                "--resume: the inputs changed since the interrupted run (expected document \
+                 {expected}, found {}); run without --resume to start again",
+                found.map_or_else(|| "the end of the input".to_string(), |d| d.0)
+            )));
+        }
+        progress.document_done(summary.error_count());
+    }
+
+    pipeline.run(
+        docs,
+        &pool,
+        BatchOptions::for_threads(req.threads),
+        |outcome| -> Result<()> {
+            summary.add(&outcome);
+            progress.document_done(summary.error_count());
+            writer.write(&outcome)?;
+            if let Some(index) = &mut index {
+                index.append(&DocEntry::new(&outcome, writer.position()))?;
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    writer.finish()?;
+    let inputs = hashing.join().unwrap_or_default();
+    summary.elapsed = started_at.elapsed();
+
+    let mut manifest = RunManifest {
+        manifest_version: provenance::MANIFEST_VERSION,
+        pipeline: crate::VERSION.to_string(),
+        git_commit: provenance::GIT_COMMIT.map(str::to_string),
+        command_line: req.command_line.clone(),
+        config: req.config.clone(),
+        models,
+        inputs,
+        outputs: Vec::new(),
+        document_index: None,
+        counts: (&summary).into(),
+        threads: req.threads,
+        started: state.started,
+        finished: String::new(),
+        resumed: state.resumed,
+        previous_output: req.previous_output.clone(),
+    };
+    match (&files, index) {
+        (Some(files), Some(mut index)) => {
+            index.sync()?;
+            drop(index);
+            let journal = journal::read(&files.index)?;
+            manifest.outputs = finish::finalize(
+                &files.spool, &journal.entries, req.format, &files.target, req.config.split_records,
+            )?;
+            let final_index = files.final_index();
+            std::fs::rename(&files.index, &final_index)?;
+            manifest.document_index = Some(final_index);
+            manifest.finished = provenance::now_rfc3339();
+            manifest.write(&provenance::manifest_path(&files.target))?;
+            let _ = std::fs::remove_file(&files.state);
+        }
+        _ => {
+            if let Some(path) = &req.manifest {
+                manifest.finished = provenance::now_rfc3339();
+                manifest.write(path)?;
+            }
+        }
+    }
+    Ok(summary)
+}
