@@ -29,7 +29,7 @@ pub fn part_path(target: &Path, index: usize) -> PathBuf {
 /// One output file being written.
 enum Part {
     Lines(Destination),
-    Parquet(ParquetWriter<Destination>),
+    Parquet(Box<ParquetWriter<Destination>>),
 }
 
 struct OpenPart {
@@ -44,7 +44,7 @@ impl OpenPart {
     fn open(path: PathBuf, format: Format, stream_offset: u64) -> Result<Self> {
         let mut dest = Destination::file(&path)?;
         let part = match format {
-            Format::Parquet => Part::Parquet(ParquetWriter::new(dest)?),
+            Format::Parquet => Part::Parquet(Box::new(ParquetWriter::new(dest)?)),
             Format::Csv => {
                 dest.write_all(&csv_header()?)?;
                 Part::Lines(dest)
