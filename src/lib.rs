@@ -8,6 +8,7 @@
 //! and [`eval`] scores the output against annotated corpora.
 
 pub mod attribution;
+pub mod classify;
 pub mod digest;
 pub mod document;
 pub mod encoder;
@@ -27,6 +28,7 @@ pub mod stats;
 pub mod summary;
 pub mod text;
 pub mod train;
+pub mod weights;
 pub mod writer;
 
 /// The pipeline's version, as written into every record's provenance.

@@ -3,6 +3,8 @@
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 use newsquotes::attribution::ExtractorChoice;
+use newsquotes::classify::classifier::Task;
+use newsquotes::classify::targets;
 use newsquotes::progress::ProgressMode;
 use newsquotes::provenance::RunConfig;
 use newsquotes::reader;
@@ -30,8 +32,11 @@ enum Command {
     Report(newsquotes::report::ReportArgs),
     /// Print the key counts of an output as a table.
     Stats(newsquotes::stats::StatsArgs),
-    /// Score predictions against PolNeAR-style brat annotations.
-    Eval(newsquotes::eval::EvalArgs),
+    /// Score attribution against PolNeAR-style brat annotations (`eval --gold DIR`), or a stance
+    /// or check-worthiness model on a labelled set (`eval stance|claims --data DIR`).
+    Eval(EvalCommand),
+    /// Classify free-standing statements (JSONL `{"id", "text"}`): stance and check-worthiness.
+    Classify(ClassifyArgs),
     /// Train a model.
     #[command(subcommand)]
     Train(TrainCommand),
@@ -41,6 +46,65 @@ enum Command {
 enum TrainCommand {
     /// Fine-tune the base model as the Source/Cue/Content attribution tagger.
     Attribution(newsquotes::train::attribution::TrainAttributionArgs),
+    /// Fine-tune the base model as a (target, statement) stance classifier.
+    Stance(newsquotes::train::classifier::TrainStanceArgs),
+    /// Fine-tune the base model as a check-worthiness classifier.
+    Claims(newsquotes::train::classifier::TrainClaimsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct EvalCommand {
+    #[command(subcommand)]
+    task: Option<EvalTask>,
+    #[command(flatten)]
+    attribution: newsquotes::eval::EvalArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum EvalTask {
+    /// Macro-F1 (favor/against), accuracy, per-class figures and confusion matrix of the stance
+    /// model on a stance set.
+    Stance(newsquotes::eval::classify::ClassEvalArgs),
+    /// The same for the check-worthiness model on CheckThat! 2024.
+    Claims(newsquotes::eval::classify::ClassEvalArgs),
+}
+
+/// Model options of the classification stage, shared by extract, rerun and classify.
+#[derive(clap::Args, Debug, Clone)]
+struct ClassifierArgs {
+    /// Stance model folder (ours, or a Hugging Face classifier or NLI model); default: the stance
+    /// model under --models, else models/stance-minilm.
+    #[arg(long)]
+    stance_model: Option<PathBuf>,
+    /// Check-worthiness model folder; default: the claims model under --models, else
+    /// models/claims-minilm.
+    #[arg(long)]
+    claims_model: Option<PathBuf>,
+    /// Do not score check-worthiness (records get claim: null).
+    #[arg(long)]
+    no_claims: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct ClassifyArgs {
+    /// TOML file of stance targets.
+    #[arg(long)]
+    targets: Option<PathBuf>,
+    /// JSONL of statements, `-` for stdin.
+    #[arg(default_value = "-")]
+    input: PathBuf,
+    /// Output file, written atomically (default: stdout).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Folder of trained models.
+    #[arg(long)]
+    models: Option<PathBuf>,
+    #[command(flatten)]
+    classifiers: ClassifierArgs,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -75,6 +139,8 @@ struct ExtractArgs {
     /// Folder of trained models.
     #[arg(long)]
     models: Option<PathBuf>,
+    #[command(flatten)]
+    classifiers: ClassifierArgs,
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -111,6 +177,15 @@ struct RerunArgs {
     /// Folder of trained models (default: the previous run's).
     #[arg(long)]
     models: Option<PathBuf>,
+    /// Stance model folder (default: the previous run's).
+    #[arg(long)]
+    stance_model: Option<PathBuf>,
+    /// Check-worthiness model folder (default: the previous run's).
+    #[arg(long)]
+    claims_model: Option<PathBuf>,
+    /// Do not score check-worthiness.
+    #[arg(long)]
+    no_claims: bool,
     /// Attribution extractor (default: the previous run's).
     #[arg(long, value_enum)]
     extractor: Option<ExtractorChoice>,
@@ -135,9 +210,33 @@ fn main() -> Result<()> {
         Command::Rerun(args) => rerun(args),
         Command::Report(args) => newsquotes::report::run(&args).map_err(Into::into),
         Command::Stats(args) => newsquotes::stats::run(&args).map_err(Into::into),
-        Command::Eval(args) => newsquotes::eval::run(&args).map(drop).map_err(Into::into),
+        Command::Eval(EvalCommand {
+            task: None,
+            attribution,
+        }) => newsquotes::eval::run(&attribution)
+            .map(drop)
+            .map_err(Into::into),
+        Command::Eval(EvalCommand {
+            task: Some(EvalTask::Stance(args)),
+            ..
+        }) => newsquotes::eval::classify::run(Task::Stance, &args)
+            .map(drop)
+            .map_err(Into::into),
+        Command::Eval(EvalCommand {
+            task: Some(EvalTask::Claims(args)),
+            ..
+        }) => newsquotes::eval::classify::run(Task::Claims, &args)
+            .map(drop)
+            .map_err(Into::into),
+        Command::Classify(args) => classify(args),
         Command::Train(TrainCommand::Attribution(args)) => {
             newsquotes::train::attribution::run(&args).map_err(Into::into)
+        }
+        Command::Train(TrainCommand::Stance(args)) => {
+            newsquotes::train::classifier::run_stance(&args).map_err(Into::into)
+        }
+        Command::Train(TrainCommand::Claims(args)) => {
+            newsquotes::train::classifier::run_claims(&args).map_err(Into::into)
         }
     };
     match result {
@@ -184,17 +283,58 @@ fn check_models_dir(models: Option<&PathBuf>) -> Result<()> {
     }
 }
 
-fn refuse_targets(targets: Option<&PathBuf>) -> Result<()> {
-    if targets.is_some() {
-        bail!("--targets: stance classification is not available yet in this version");
+/// sha256 of the targets file's targets, so that reruns see when they change.
+fn targets_fingerprint(targets: Option<&PathBuf>) -> Result<Option<String>> {
+    Ok(match targets {
+        Some(path) => Some(targets::fingerprint(&targets::read(path)?)),
+        None => None,
+    })
+}
+
+fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?)
+}
+
+/// Runs `classify`.
+fn classify(args: ClassifyArgs) -> Result<()> {
+    check_models_dir(args.models.as_ref())?;
+    let config = RunConfig {
+        format: "jsonl".into(),
+        extractor: String::new(),
+        models_dir: args.models,
+        targets: args.targets,
+        targets_sha256: None,
+        stance_model: args.classifiers.stance_model,
+        claims_model: args.classifiers.claims_model,
+        claims: !args.classifiers.no_claims,
+        batch_size: 0,
+        max_doc_bytes: 0,
+        split_records: None,
+        inputs: vec![args.input.clone()],
+    };
+    let classification = run::build_classification(&config)?;
+    if classification.is_empty() {
+        bail!("nothing to classify: give --targets, or a check-worthiness model");
     }
+    let started = std::time::Instant::now();
+    let (done, failed) = newsquotes::classify::statements::run(
+        &classification,
+        &args.input,
+        args.output.as_ref(),
+        &pool(thread_count(args.threads)?)?,
+    )?;
+    eprintln!(
+        "statements: {done} classified, {failed} errors; {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
 /// Runs `extract`. Errors returned here are run-level (bad options, unusable output path): a bad
 /// document never gets this far, it becomes an error line.
 fn extract(args: ExtractArgs) -> Result<()> {
-    refuse_targets(args.targets.as_ref())?;
     check_models_dir(args.models.as_ref())?;
     if args.max_doc_bytes == 0 {
         bail!("--max-doc-bytes must be at least 1");
@@ -210,7 +350,11 @@ fn extract(args: ExtractArgs) -> Result<()> {
             format: args.format.as_str().to_string(),
             extractor: extractor_name(args.extractor),
             models_dir: args.models,
+            targets_sha256: targets_fingerprint(args.targets.as_ref())?,
             targets: args.targets,
+            stance_model: args.classifiers.stance_model,
+            claims_model: args.classifiers.claims_model,
+            claims: !args.classifiers.no_claims,
             batch_size: args.batch_size,
             max_doc_bytes: args.max_doc_bytes,
             split_records: args.split_records,
@@ -241,7 +385,6 @@ fn extractor_name(choice: ExtractorChoice) -> String {
 /// Runs `rerun`: the previous run's settings, overridden by the options given, with the records
 /// of unchanged documents taken over when the models that made them are unchanged.
 fn rerun(args: RerunArgs) -> Result<()> {
-    refuse_targets(args.targets.as_ref())?;
     check_models_dir(args.models.as_ref())?;
     let previous = PreviousRun::open(&args.previous)?;
     let before = &previous.manifest.config;
@@ -269,7 +412,11 @@ fn rerun(args: RerunArgs) -> Result<()> {
             format: format.as_str().to_string(),
             extractor: extractor_name(extractor),
             models_dir: args.models.or_else(|| before.models_dir.clone()),
+            targets_sha256: targets_fingerprint(args.targets.as_ref().or(before.targets.as_ref()))?,
             targets: args.targets.or_else(|| before.targets.clone()),
+            stance_model: args.stance_model.or_else(|| before.stance_model.clone()),
+            claims_model: args.claims_model.or_else(|| before.claims_model.clone()),
+            claims: before.claims && !args.no_claims,
             batch_size: args.batch_size.unwrap_or(before.batch_size),
             max_doc_bytes: before.max_doc_bytes,
             split_records: before.split_records,

@@ -8,6 +8,7 @@
 //! memory is bounded whatever the size of the input.
 
 use crate::attribution::Extractor;
+use crate::classify::stage::Classification;
 use crate::document::Document;
 use crate::error::{DocError, DocErrorKind};
 use crate::reader::DocResult;
@@ -25,6 +26,8 @@ pub struct Pipeline {
     extractor: Box<dyn Extractor>,
     provenance: Provenance,
     reuse: Option<Box<dyn Reuse>>,
+    classification: Classification,
+    reclassify_reused: bool,
 }
 
 /// Records already computed for a document, e.g. by an earlier run over the same text with the
@@ -59,11 +62,13 @@ pub struct BatchOptions {
     pub chunk_bytes: usize,
 }
 
-impl BatchOptions {
-    /// Chunks large enough to keep `threads` workers busy, small enough to bound memory.
-    pub fn for_threads(threads: usize) -> Self {
+impl Default for BatchOptions {
+    /// Chunks large enough to keep the workers busy, small enough to bound memory.
+    fn default() -> Self {
         BatchOptions {
-            chunk_docs: (threads * 32).max(64),
+            // Independent of `threads`: the classification stage batches across a chunk's
+            // documents, and output must not depend on the thread count.
+            chunk_docs: 256,
             chunk_bytes: 16 << 20,
         }
     }
@@ -84,12 +89,31 @@ impl Pipeline {
                 models,
             },
             reuse: None,
+            classification: Classification {
+                stance: None,
+                claims: None,
+            },
+            reclassify_reused: false,
         }
     }
 
-    /// Takes records over from `reuse` for the documents it knows, instead of processing them.
-    pub fn with_reuse(mut self, reuse: Box<dyn Reuse>) -> Self {
+    /// Adds the stance and check-worthiness stage.
+    pub fn with_classification(mut self, classification: Classification) -> Self {
+        self.classification = classification;
+        self
+    }
+
+    /// The classification stage.
+    pub fn classification(&self) -> &Classification {
+        &self.classification
+    }
+
+    /// Takes records over from `reuse` for the documents it knows, instead of extracting them;
+    /// with `reclassify`, their stance and claims are computed again (the classification models
+    /// or targets changed), else they are kept as they were.
+    pub fn with_reuse(mut self, reuse: Box<dyn Reuse>, reclassify: bool) -> Self {
         self.reuse = Some(reuse);
+        self.reclassify_reused = reclassify;
         self
     }
 
@@ -166,6 +190,37 @@ impl Pipeline {
         }
     }
 
+    /// Runs the classification stage over the records of a chunk of outcomes at once (so that
+    /// batches span documents). If it fails, the documents it was for become error lines.
+    fn classify(&self, outcomes: &mut [DocOutcome], pool: &rayon::ThreadPool) {
+        let wanted = |o: &DocOutcome| {
+            o.result.is_ok()
+                && if o.reused {
+                    self.reclassify_reused
+                } else {
+                    !self.classification.is_empty()
+                }
+        };
+        let mut records: Vec<&mut Record> = outcomes
+            .iter_mut()
+            .filter(|o| wanted(o))
+            .filter_map(|o| o.result.as_mut().ok())
+            .flatten()
+            .collect();
+        if records.is_empty() {
+            return;
+        }
+        if let Err(e) = self.classification.apply(&mut records, pool) {
+            for o in outcomes.iter_mut().filter(|o| wanted(o)) {
+                o.result = Err(DocError::new(
+                    o.doc_id.0.clone(),
+                    DocErrorKind::Processing,
+                    format!("stance or claim classification failed: {e}"),
+                ));
+            }
+        }
+    }
+
     /// Processes a stream of documents on `pool` and gives every outcome to `sink`, in input
     /// order. Stops early only when `sink` fails, returning its error.
     pub fn run<I, S, E>(
@@ -209,8 +264,9 @@ impl Pipeline {
                 Ok(())
             });
             for chunk in doc_rx {
-                let outcomes: Vec<DocOutcome> =
+                let mut outcomes: Vec<DocOutcome> =
                     pool.install(|| chunk.into_par_iter().map(|d| self.outcome(d)).collect());
+                self.classify(&mut outcomes, pool);
                 if out_tx.send(outcomes).is_err() {
                     break;
                 }
@@ -308,7 +364,7 @@ mod tests {
         let r = pipeline.run(
             docs(1000).into_iter(),
             &pool,
-            BatchOptions::for_threads(2),
+            BatchOptions::default(),
             |_| {
                 n += 1;
                 if n == 5 {

@@ -78,6 +78,18 @@ pub struct RunConfig {
     pub models_dir: Option<PathBuf>,
     /// `--targets`, as given.
     pub targets: Option<PathBuf>,
+    /// sha256 of the targets as the classifier sees them.
+    #[serde(default)]
+    pub targets_sha256: Option<String>,
+    /// `--stance-model`, as given.
+    #[serde(default)]
+    pub stance_model: Option<PathBuf>,
+    /// `--claims-model`, as given.
+    #[serde(default)]
+    pub claims_model: Option<PathBuf>,
+    /// Whether check-worthiness is scored (`--no-claims` turns it off).
+    #[serde(default)]
+    pub claims: bool,
     /// `--batch-size`.
     pub batch_size: usize,
     /// `--max-doc-bytes`.

@@ -1,11 +1,12 @@
 //! `newsquotes rerun`: a new run that reuses what a previous run already computed.
 //!
 //! The previous run's manifest says which settings and models made it, and its document index
-//! holds each document's hash and where its lines are. A document is taken over unchanged when
-//! its hash (id, text and metadata) is the same and every stage that made its records would run
-//! with the same model and settings: same pipeline version, attribution model, and document size
-//! limit. Otherwise it is processed again. New documents, edited documents, and all documents
-//! after a model change are therefore processed; the rest cost one read of their lines.
+//! holds each document's hash and where its lines are. A document's records are taken over when
+//! its hash (id, text and metadata) is the same and extraction would run with the same model and
+//! settings: same pipeline version, attribution model, and document size limit. Otherwise it is
+//! extracted again. When only the stance or claims model or the targets changed, the taken-over
+//! records keep their quotes and speakers and only their stance and claims are classified again,
+//! which costs a small part of a full run.
 //!
 //! The reused lines are read from the previous JSONL output (parts included) by offset, from
 //! every worker at once; the output of a rerun is identical to a full run with the new settings.
@@ -93,6 +94,22 @@ impl PreviousRun {
         } else {
             None
         }
+    }
+
+    /// Whether the stance or claims stage would give other results now: another model, or other
+    /// targets.
+    pub fn classification_changed(
+        &self,
+        models: &std::collections::BTreeMap<String, crate::provenance::ModelInfo>,
+        config: &crate::provenance::RunConfig,
+    ) -> bool {
+        let id = |m: &std::collections::BTreeMap<String, crate::provenance::ModelInfo>, k: &str| {
+            m.get(k).map(|i| i.id.clone())
+        };
+        ["stance", "claims"]
+            .iter()
+            .any(|k| id(&self.manifest.models, k) != id(models, k))
+            || self.manifest.config.targets_sha256 != config.targets_sha256
     }
 
     /// Opens the previous output's files and reads its document index.

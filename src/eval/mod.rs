@@ -41,6 +41,8 @@
 //! direct quote at the very end of a span.
 
 pub mod brat;
+pub mod classes;
+pub mod classify;
 pub mod matching;
 pub mod metrics;
 pub mod report;

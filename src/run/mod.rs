@@ -16,6 +16,9 @@ pub mod finish;
 pub mod journal;
 
 use crate::attribution::{build_extractor, ExtractorChoice};
+use crate::classify::classifier::{self, Classifier, Task};
+use crate::classify::stage::Classification;
+use crate::classify::targets;
 use crate::error::{Error, Result};
 use crate::pipeline::{BatchOptions, Pipeline};
 use crate::progress::{Progress, ProgressMode};
@@ -93,6 +96,50 @@ impl RunFiles {
     }
 }
 
+/// Inputs per forward pass of the classifiers.
+const CLASSIFIER_BATCH: usize = 32;
+
+/// The classifier folder for `task`: the explicit option, else the task's model under
+/// `--models`, else the one shipped in `models/`.
+fn classifier_dir(explicit: Option<&Path>, models: Option<&Path>, task: Task) -> PathBuf {
+    explicit
+        .map(Path::to_path_buf)
+        .or_else(|| models.and_then(|d| classifier::find(d, task)))
+        .unwrap_or_else(|| classifier::default_dir(task))
+}
+
+/// Loads the stance model and targets (with `--targets`) and the claims model (unless
+/// `--no-claims`; when none is installed, records carry `claim: null`).
+pub fn build_classification(config: &RunConfig) -> Result<Classification> {
+    let models = config.models_dir.as_deref();
+    let stance = match &config.targets {
+        None => None,
+        Some(path) => {
+            let targets = targets::read(path)?;
+            let dir = classifier_dir(config.stance_model.as_deref(), models, Task::Stance);
+            Some((
+                Classifier::load(&dir, Task::Stance, CLASSIFIER_BATCH)?,
+                targets,
+            ))
+        }
+    };
+    let claims = if config.claims {
+        let dir = classifier_dir(config.claims_model.as_deref(), models, Task::Claims);
+        if dir.exists() || config.claims_model.is_some() {
+            Some(Classifier::load(&dir, Task::Claims, CLASSIFIER_BATCH)?)
+        } else {
+            eprintln!(
+                "newsquotes: no check-worthiness model at {}; records get claim: null",
+                dir.display()
+            );
+            None
+        }
+    } else {
+        None
+    };
+    Ok(Classification { stance, claims })
+}
+
 /// Builds the pipeline with the models the configuration asks for.
 fn build_pipeline(req: &RunRequest) -> Result<Pipeline> {
     let extractor = build_extractor(
@@ -100,7 +147,7 @@ fn build_pipeline(req: &RunRequest) -> Result<Pipeline> {
         req.config.models_dir.as_deref(),
         req.config.batch_size,
     )?;
-    Ok(Pipeline::new(extractor))
+    Ok(Pipeline::new(extractor).with_classification(build_classification(&req.config)?))
 }
 
 /// Hashes the input files on a thread of its own while the run goes on.
@@ -185,8 +232,9 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         .build()
         .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
     let mut pipeline = build_pipeline(req)?;
-    let models: BTreeMap<String, ModelInfo> =
+    let mut models: BTreeMap<String, ModelInfo> =
         [("attribution".to_string(), pipeline.extractor_info())].into();
+    models.extend(pipeline.classification().models());
     if let Some(previous) = previous {
         let id = &models["attribution"].id;
         match previous.stale_because(id, req.config.max_doc_bytes) {
@@ -195,12 +243,18 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
             }
             None => {
                 let records = previous.records()?;
+                let reclassify = previous.classification_changed(&models, &req.config);
                 eprintln!(
                     "newsquotes: rerun: the records of {} documents are reused where the \
-                     document is unchanged",
-                    records.len()
+                     document is unchanged{}",
+                    records.len(),
+                    if reclassify {
+                        "; their stance and claims are classified again"
+                    } else {
+                        ""
+                    }
                 );
-                pipeline = pipeline.with_reuse(Box::new(records));
+                pipeline = pipeline.with_reuse(Box::new(records), reclassify);
             }
         }
     }
@@ -328,7 +382,7 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
     pipeline.run(
         docs,
         &pool,
-        BatchOptions::for_threads(req.threads),
+        BatchOptions::default(),
         |outcome| -> Result<()> {
             summary.add(&outcome);
             progress.document_done(summary.error_count());

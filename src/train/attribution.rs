@@ -143,7 +143,8 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
     }
 
     let tagger = Tagger::from_base(&base_dir, device)?;
-    let trained = model::trained_names(tagger.vars(), args.first_trained_layer);
+    let trained =
+        crate::weights::trained_names(tagger.vars(), args.first_trained_layer, model::HEAD);
     for (name, t) in tagger.vars().variables() {
         if !trained.contains(&name) {
             let _ = t.set_requires_grad(false);
@@ -231,7 +232,7 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
         if improved {
             best = Some((epoch, figures));
             stale = 0;
-            model::save_delta(tagger.vars(), &trained, &args.out.join(WEIGHTS_FILE))?;
+            crate::weights::save_delta(tagger.vars(), &trained, &args.out.join(WEIGHTS_FILE))?;
         } else {
             stale += 1;
         }

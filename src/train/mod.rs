@@ -4,4 +4,5 @@
 //! installs, so a user can retrain or adapt a model with nothing but this binary.
 
 pub mod attribution;
+pub mod classifier;
 pub mod examples;

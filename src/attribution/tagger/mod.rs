@@ -125,14 +125,14 @@ impl Tagger {
         let config = crate::encoder::read_bert_config(&base_dir.join("config.json"))?;
         let mut vars = nn::VarStore::new(device);
         let net = TaggerNet::new(&vars.root(), &config);
-        model::load_base(&mut vars, &base_dir.join("model.safetensors"))?;
+        crate::weights::load_base(&mut vars, &base_dir.join("model.safetensors"), model::HEAD)?;
         Ok(Tagger { vars, net })
     }
 
     /// A trained tagger: the base model with a model folder's delta over it.
     pub fn load(model_dir: &Path, base_dir: &Path, device: Device) -> Result<Self> {
         let tagger = Self::from_base(base_dir, device)?;
-        model::load_delta(&tagger.vars, &model_dir.join(WEIGHTS_FILE))?;
+        crate::weights::load_delta(&tagger.vars, &model_dir.join(WEIGHTS_FILE), model::HEAD)?;
         Ok(tagger)
     }
 

@@ -1,20 +1,13 @@
 //! The tagger network: all-MiniLM-L6-v2 (rust-bert's BERT) with a linear layer that scores the
-//! BIO tags of every wordpiece, and the weight files it is stored as.
-//!
-//! A trained model is stored as a *delta* over the base model: only the tensors that training
-//! changed (the upper encoder layers and the tag classifier), in half precision. Loading reads
-//! the base weights from `scripts/setup`'s cache and then the delta over them, which keeps the
-//! shipped file small enough to commit.
+//! BIO tags of every wordpiece. It is stored as a delta over the base model ([`crate::weights`]).
 
 use super::labels::NUM_TAGS;
 use crate::error::{Error, Result};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
-use std::collections::HashSet;
-use std::path::Path;
-use tch::{nn, nn::Module, Device, Kind, Tensor};
+use tch::{nn, nn::Module, Tensor};
 
 /// Prefix of the classifier's variables.
-const HEAD: &str = "tagger";
+pub const HEAD: &str = "tagger";
 
 /// BERT plus a per-wordpiece tag classifier.
 pub struct TaggerNet {
@@ -58,98 +51,12 @@ impl TaggerNet {
     }
 }
 
-/// Loads the base model's weights into `vars`, which must hold a [`TaggerNet`]: every variable
-/// except the classifier must be found in the file.
-pub fn load_base(vars: &mut nn::VarStore, weights: &Path) -> Result<()> {
-    let missing = vars
-        .load_partial(weights)
-        .map_err(|e| Error::Model(format!("cannot load {}: {e}", weights.display())))?;
-    let unexpected: Vec<_> = missing
-        .iter()
-        .filter(|n| !n.starts_with(&format!("{HEAD}.")))
-        .collect();
-    if !unexpected.is_empty() {
-        return Err(Error::Model(format!(
-            "{} lacks {} tensor(s) the model needs, e.g. {}",
-            weights.display(),
-            unexpected.len(),
-            unexpected[0]
-        )));
-    }
-    Ok(())
-}
-
-/// Names of the variables that training updates: the classifier and the encoder layers from
-/// `first_trained_layer` up. Everything else (embeddings, lower layers) stays the base model's.
-pub fn trained_names(vars: &nn::VarStore, first_trained_layer: usize) -> HashSet<String> {
-    vars.variables()
-        .into_keys()
-        .filter(|name| {
-            if name.starts_with(&format!("{HEAD}.")) {
-                return true;
-            }
-            let Some(rest) = name.strip_prefix("encoder.layer.") else {
-                return false;
-            };
-            rest.split('.')
-                .next()
-                .and_then(|n| n.parse::<usize>().ok())
-                .is_some_and(|layer| layer >= first_trained_layer)
-        })
-        .collect()
-}
-
-/// Writes the named variables to a safetensors file in half precision, atomically.
-pub fn save_delta(vars: &nn::VarStore, names: &HashSet<String>, path: &Path) -> Result<()> {
-    let all = vars.variables();
-    let mut sorted: Vec<&String> = names.iter().collect();
-    sorted.sort();
-    let tensors: Vec<(String, Tensor)> = sorted
-        .into_iter()
-        .filter_map(|n| {
-            all.get(n)
-                .map(|t| (n.clone(), t.to_device(Device::Cpu).to_kind(Kind::Half)))
-        })
-        .collect();
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    Tensor::write_safetensors(&tensors, tmp.path())
-        .map_err(|e| Error::Model(format!("cannot write {}: {e}", path.display())))?;
-    tmp.persist(path).map_err(|e| Error::Io(e.error))?;
-    Ok(())
-}
-
-/// Loads a delta written by [`save_delta`] over the variables of `vars`. Every tensor in the
-/// file must name a variable of the model with the same shape, and the classifier must be there.
-pub fn load_delta(vars: &nn::VarStore, path: &Path) -> Result<()> {
-    let bad = |m: String| Error::Model(format!("{}: {m}", path.display()));
-    let tensors = Tensor::read_safetensors(path).map_err(|e| bad(e.to_string()))?;
-    let all = vars.variables();
-    let mut has_head = false;
-    for (name, src) in tensors {
-        let Some(dst) = all.get(&name) else {
-            return Err(bad(format!("unknown tensor {name}")));
-        };
-        if dst.size() != src.size() {
-            return Err(bad(format!(
-                "tensor {name} has shape {:?}, the model wants {:?}",
-                src.size(),
-                dst.size()
-            )));
-        }
-        has_head |= name.starts_with(&format!("{HEAD}."));
-        let mut dst = dst.shallow_clone();
-        tch::no_grad(|| dst.copy_(&src.to_kind(dst.kind()).to_device(dst.device())));
-    }
-    if !has_head {
-        return Err(bad("no tag classifier in the file".into()));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::weights::{load_delta, save_delta, trained_names};
+    use std::collections::HashSet;
+    use tch::{Device, Kind};
 
     fn tiny_config() -> BertConfig {
         serde_json::from_str(
@@ -178,7 +85,7 @@ mod tests {
         let (trained_vars, _) = tiny();
         tch::manual_seed(2);
         let (fresh_vars, net) = tiny();
-        let names = trained_names(&trained_vars, 1);
+        let names = trained_names(&trained_vars, 1, HEAD);
         assert!(names.contains("tagger.classifier.weight"));
         assert!(names.contains("encoder.layer.1.attention.self.query.weight"));
         assert!(!names
@@ -193,7 +100,7 @@ mod tests {
             .into_iter()
             .map(|(n, t)| (n, t.copy()))
             .collect();
-        load_delta(&fresh_vars, &path).unwrap();
+        load_delta(&fresh_vars, &path, HEAD).unwrap();
         let (a, b) = (trained_vars.variables(), fresh_vars.variables());
         for (name, t) in &a {
             let d = max_diff(t, &b[name]);
@@ -221,17 +128,17 @@ mod tests {
         let path = dir.path().join("bad.safetensors");
         let odd = Tensor::zeros([3], (Kind::Float, Device::Cpu));
         Tensor::write_safetensors(&[("pooler.other.weight", &odd)], &path).unwrap();
-        let err = load_delta(&vars, &path).unwrap_err().to_string();
+        let err = load_delta(&vars, &path, HEAD).unwrap_err().to_string();
         assert!(err.contains("unknown tensor pooler.other.weight"), "{err}");
 
         let wrong = Tensor::zeros([3, 3], (Kind::Float, Device::Cpu));
         Tensor::write_safetensors(&[("tagger.classifier.weight", &wrong)], &path).unwrap();
-        let err = load_delta(&vars, &path).unwrap_err().to_string();
+        let err = load_delta(&vars, &path, HEAD).unwrap_err().to_string();
         assert!(err.contains("shape"), "{err}");
 
         let names: HashSet<String> = ["encoder.layer.0.output.dense.bias".to_string()].into();
         save_delta(&vars, &names, &path).unwrap();
-        let err = load_delta(&vars, &path).unwrap_err().to_string();
-        assert!(err.contains("no tag classifier"), "{err}");
+        let err = load_delta(&vars, &path, HEAD).unwrap_err().to_string();
+        assert!(err.contains("no classifier"), "{err}");
     }
 }

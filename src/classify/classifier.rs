@@ -1,0 +1,462 @@
+//! One loaded stance or check-worthiness classifier, whatever it is underneath: our trained
+//! MiniLM ([`super::model`]), a user's classifier whose labels map onto ours, or a user's NLI model
+//! used zero-shot through a hypothesis template ([`super::hf`]).
+//!
+//! Inputs are scored in batches of similar length. Networks are not shareable between threads,
+//! so each worker borrows one from a small pool (loading another when all are busy), and
+//! libtorch runs single-threaded under the rayon workers, as for attribution.
+
+use super::hf::{self, HfConfig, HfNet, ModelToml};
+use super::model::{
+    batch_tensors, rows, ClassifierManifest, Encoded, OurClassifier, TextEncoder, CLAIM_TASK,
+    STANCE_TASK, WEIGHTS_FILE,
+};
+use super::STANCE_LABELS;
+use crate::error::{Error, Result};
+use crate::provenance::ModelInfo;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tch::{nn, Device, Kind};
+
+/// What a classifier is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Stance toward a target: favor / against / neutral.
+    Stance,
+    /// Check-worthiness: the probability of "yes".
+    Claims,
+}
+
+impl Task {
+    /// The stage name in provenance (`stance`, `claims`).
+    pub fn stage(self) -> &'static str {
+        match self {
+            Task::Stance => "stance",
+            Task::Claims => "claims",
+        }
+    }
+
+    /// Our labels for the task, in score order.
+    pub fn labels(self) -> &'static [&'static str] {
+        match self {
+            Task::Stance => &STANCE_LABELS,
+            Task::Claims => &crate::train::classifier::CLAIM_LABELS,
+        }
+    }
+
+    fn manifest_task(self) -> &'static str {
+        match self {
+            Task::Stance => STANCE_TASK,
+            Task::Claims => CLAIM_TASK,
+        }
+    }
+}
+
+/// The default hypothesis of zero-shot stance.
+pub const DEFAULT_STANCE_TEMPLATE: &str = "The speaker is in favor of {target}.";
+/// The default hypothesis of zero-shot check-worthiness.
+pub const DEFAULT_CLAIM_TEMPLATE: &str = "This is a factual claim worth checking.";
+
+/// How the network's outputs become our labels.
+#[derive(Debug, Clone)]
+enum Reading {
+    /// Output `i` is our label `map[i]` (`None`: ignored, its mass spread over the others).
+    Labels(Vec<Option<usize>>),
+    /// NLI over (statement, hypothesis): entailment -> favor / yes, contradiction -> against /
+    /// no, neutral -> neutral.
+    Nli {
+        template: String,
+        entailment: usize,
+        contradiction: usize,
+        neutral: Option<usize>,
+    },
+}
+
+enum Network {
+    Ours(Box<OurClassifier>),
+    User(Box<(nn::VarStore, HfNet)>),
+}
+
+impl Network {
+    fn probabilities(&self, items: &[&Encoded], pad_id: i64) -> Result<Vec<Vec<f32>>> {
+        match self {
+            Network::Ours(m) => m.probabilities(items, pad_id),
+            Network::User(user) => {
+                let (vars, net) = &**user;
+                let (ids, mask, types) = batch_tensors(items, pad_id, vars.device());
+                let logits = tch::no_grad(|| net.logits(&ids, &mask, &types))?;
+                rows(&logits.softmax(-1, Kind::Float))
+            }
+        }
+    }
+}
+
+type Loader = Box<dyn Fn() -> Result<Network> + Send + Sync>;
+
+/// A classifier ready to score statements.
+pub struct Classifier {
+    task: Task,
+    reading: Reading,
+    encoder: TextEncoder,
+    loader: Loader,
+    pool: Mutex<Vec<Network>>,
+    info: ModelInfo,
+    batch_size: usize,
+}
+
+/// The default stance model folder of this checkout.
+pub fn default_dir(task: Task) -> PathBuf {
+    let name = match task {
+        Task::Stance => "models/stance-minilm",
+        Task::Claims => "models/claims-minilm",
+    };
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// True when `dir` holds a model for `task`: our manifest with that task, or a Hugging Face
+/// folder whose `model.toml` names the task.
+pub fn serves(dir: &Path, task: Task) -> bool {
+    if let Ok(m) = ClassifierManifest::read(dir) {
+        return m.task == task.manifest_task();
+    }
+    dir.join("config.json").exists()
+        && ModelToml::read(dir).is_ok_and(|t| t.task.as_deref() == Some(task.stage()))
+}
+
+/// The model folder for `task` under `--models DIR`: DIR itself, or its first subfolder (by
+/// name) that serves the task.
+pub fn find(dir: &Path, task: Task) -> Option<PathBuf> {
+    if serves(dir, task) {
+        return Some(dir.to_path_buf());
+    }
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    subdirs.sort();
+    subdirs.into_iter().find(|d| serves(d, task))
+}
+
+impl Classifier {
+    /// Loads the model in `dir` for `task`: ours when the folder has our manifest, else a
+    /// Hugging Face folder. Fails with a clear message when the folder does not fit the task.
+    pub fn load(dir: &Path, task: Task, batch_size: usize) -> Result<Self> {
+        let device = Device::cuda_if_available();
+        if device == Device::Cpu {
+            tch::set_num_threads(1);
+        }
+        let classifier = if dir.join(super::model::MANIFEST_FILE).exists() {
+            Self::load_ours(dir, task, device, batch_size)?
+        } else if dir.join("config.json").exists() {
+            Self::load_user(dir, task, device, batch_size)?
+        } else {
+            return Err(Error::Model(format!(
+                "{}: no {} model there (ours: manifest.json + {WEIGHTS_FILE}; Hugging Face: \
+                 config.json + model.safetensors + tokenizer)",
+                dir.display(),
+                task.stage()
+            )));
+        };
+        // Load one network now so that a broken model stops the run before any document.
+        let first = (classifier.loader)()?;
+        classifier.pool.lock().map_err(poisoned)?.push(first);
+        Ok(classifier)
+    }
+
+    fn load_ours(dir: &Path, task: Task, device: Device, batch_size: usize) -> Result<Self> {
+        let manifest = ClassifierManifest::read(dir)?;
+        if manifest.task != task.manifest_task() {
+            return Err(Error::Model(format!(
+                "{} is a {} model, not a {} model",
+                dir.display(),
+                manifest.task,
+                task.manifest_task()
+            )));
+        }
+        let labels: Vec<&str> = manifest.labels.iter().map(String::as_str).collect();
+        let map = label_map(&labels, task, |l| Some(l.to_string()))?;
+        let base = crate::encoder::base_model_dir();
+        let encoder = TextEncoder::load(&base.join("tokenizer.json"), manifest.max_pieces)?;
+        let weights = dir.join(WEIGHTS_FILE);
+        let sha256 = crate::digest::sha256_file(&weights)
+            .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
+        let info = ModelInfo {
+            id: format!("{}@{}#{}", manifest.name, manifest.version, &sha256[..12]),
+            name: manifest.name.clone(),
+            version: manifest.version.clone(),
+            sha256: Some(sha256),
+            base_sha256: Some(manifest.base_model.sha256.clone()),
+            path: Some(dir.to_path_buf()),
+        };
+        let (dir, n) = (dir.to_path_buf(), labels.len());
+        Ok(Classifier {
+            task,
+            reading: Reading::Labels(map),
+            encoder,
+            loader: Box::new(move || {
+                OurClassifier::load(&dir, &base, n, device).map(|m| Network::Ours(Box::new(m)))
+            }),
+            pool: Mutex::new(Vec::new()),
+            info,
+            batch_size,
+        })
+    }
+
+    fn load_user(dir: &Path, task: Task, device: Device, batch_size: usize) -> Result<Self> {
+        let config = HfConfig::read(dir)?;
+        let toml = ModelToml::read(dir)?;
+        if let Some(t) = &toml.task {
+            if t != task.stage() {
+                return Err(Error::Model(format!(
+                    "{}: model.toml says task = {t:?}, not {:?}",
+                    dir.display(),
+                    task.stage()
+                )));
+            }
+        }
+        let lower: Vec<String> = config.labels.iter().map(|l| l.to_lowercase()).collect();
+        let nli = match toml.mode.as_deref() {
+            Some("nli") => true,
+            Some("classifier") => false,
+            Some(other) => {
+                return Err(Error::Model(format!(
+                    "{}: model.toml mode {other:?} (classifier or nli)",
+                    dir.display()
+                )))
+            }
+            None => lower.iter().any(|l| l.starts_with("entail")),
+        };
+        let reading = if nli {
+            let find = |name: &Option<String>, prefix: &str| -> Option<usize> {
+                match name {
+                    Some(n) => config.labels.iter().position(|l| l == n),
+                    None => lower.iter().position(|l| l.starts_with(prefix)),
+                }
+            };
+            let entailment = find(&toml.entailment, "entail");
+            let contradiction = find(&toml.contradiction, "contradict");
+            let (Some(entailment), Some(contradiction)) = (entailment, contradiction) else {
+                return Err(Error::Model(format!(
+                    "{}: an NLI model needs entailment and contradiction labels (id2label: {:?})",
+                    dir.display(),
+                    config.labels
+                )));
+            };
+            let template = toml.template.clone().unwrap_or_else(|| {
+                match task {
+                    Task::Stance => DEFAULT_STANCE_TEMPLATE,
+                    Task::Claims => DEFAULT_CLAIM_TEMPLATE,
+                }
+                .to_string()
+            });
+            if task == Task::Stance && !template.contains("{target}") {
+                return Err(Error::Model(format!(
+                    "{}: the stance template must contain {{target}}",
+                    dir.display()
+                )));
+            }
+            Reading::Nli {
+                template,
+                entailment,
+                contradiction,
+                neutral: find(&toml.neutral, "neutral"),
+            }
+        } else {
+            let labels: Vec<&str> = config.labels.iter().map(String::as_str).collect();
+            Reading::Labels(label_map(&labels, task, |l| {
+                toml.labels
+                    .get(l)
+                    .cloned()
+                    .or_else(|| guess_label(l, task).map(str::to_string))
+            })?)
+        };
+        let encoder = TextEncoder::new(hf::tokenizer(dir)?, toml.max_pieces.unwrap_or(256))?;
+        let weights = dir.join("model.safetensors");
+        let sha256 = crate::digest::sha256_file(&weights)
+            .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
+        let name = toml.name.clone().unwrap_or_else(|| {
+            dir.file_name()
+                .map_or("user-model".into(), |n| n.to_string_lossy().into_owned())
+        });
+        let version = toml.version.clone().unwrap_or_else(|| "0".into());
+        let info = ModelInfo {
+            id: format!("{name}@{version}#{}", &sha256[..12]),
+            name,
+            version,
+            sha256: Some(sha256),
+            base_sha256: None,
+            path: Some(dir.to_path_buf()),
+        };
+        let dir = dir.to_path_buf();
+        Ok(Classifier {
+            task,
+            reading,
+            encoder,
+            loader: Box::new(move || Ok(Network::User(Box::new(hf::load(&dir, &config, device)?)))),
+            pool: Mutex::new(Vec::new()),
+            info,
+            batch_size,
+        })
+    }
+
+    /// The model, as provenance and the run manifest describe it.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// The task it serves.
+    pub fn task(&self) -> Task {
+        self.task
+    }
+
+    /// The encoded input of one statement (and target, for stance).
+    pub fn encode(&self, target: Option<&str>, statement: &str) -> Result<Encoded> {
+        match (&self.reading, target) {
+            (Reading::Nli { template, .. }, target) => {
+                let hypothesis = template.replace("{target}", target.unwrap_or_default());
+                self.encoder.encode(statement, Some(&hypothesis))
+            }
+            (Reading::Labels(_), Some(target)) => self.encoder.encode(target, Some(statement)),
+            (Reading::Labels(_), None) => self.encoder.encode(statement, None),
+        }
+    }
+
+    /// Probabilities over the task's labels ([`Task::labels`] order) for each input, scored in
+    /// batches of similar length.
+    pub fn score(&self, inputs: &[&Encoded]) -> Result<Vec<Vec<f32>>> {
+        let mut order: Vec<usize> = (0..inputs.len()).collect();
+        order.sort_by_key(|&i| inputs[i].ids.len());
+        let mut out = vec![Vec::new(); inputs.len()];
+        let net = self.borrow()?;
+        let result = (|| {
+            for chunk in order.chunks(self.batch_size.max(1)) {
+                let batch: Vec<&Encoded> = chunk.iter().map(|&i| inputs[i]).collect();
+                for (probs, &i) in net
+                    .probabilities(&batch, self.encoder.pad_id)?
+                    .into_iter()
+                    .zip(chunk)
+                {
+                    out[i] = self.read(&probs);
+                }
+            }
+            Ok(())
+        })();
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(net);
+        }
+        result.map(|()| out)
+    }
+
+    fn borrow(&self) -> Result<Network> {
+        let spare = self.pool.lock().map_err(poisoned)?.pop();
+        match spare {
+            Some(net) => Ok(net),
+            None => (self.loader)(),
+        }
+    }
+
+    /// Network probabilities to ours.
+    fn read(&self, probs: &[f32]) -> Vec<f32> {
+        let n = self.task.labels().len();
+        let mut out = vec![0.0f32; n];
+        match &self.reading {
+            Reading::Labels(map) => {
+                for (p, target) in probs.iter().zip(map) {
+                    if let Some(t) = target {
+                        out[*t] += p;
+                    }
+                }
+            }
+            Reading::Nli {
+                entailment,
+                contradiction,
+                neutral,
+                ..
+            } => {
+                let at = |i: usize| probs.get(i).copied().unwrap_or(0.0);
+                match self.task {
+                    Task::Stance => {
+                        out[0] = at(*entailment);
+                        out[1] = at(*contradiction);
+                        out[2] = neutral.map_or(0.0, at);
+                    }
+                    Task::Claims => {
+                        out[1] = at(*entailment);
+                        out[0] = at(*contradiction) + neutral.map_or(0.0, at);
+                    }
+                }
+            }
+        }
+        let total: f32 = out.iter().sum();
+        if total > 0.0 {
+            out.iter_mut().for_each(|p| *p /= total);
+        }
+        out
+    }
+}
+
+fn poisoned<T>(_: T) -> Error {
+    Error::Model("a classifier thread panicked".into())
+}
+
+/// Our label for a user model's label name, when the name says it plainly.
+fn guess_label(name: &str, task: Task) -> Option<&'static str> {
+    let l = name.to_lowercase();
+    match task {
+        Task::Stance => match l.as_str() {
+            "favor" | "favour" | "pro" | "for" | "agree" | "support" | "positive" => Some("favor"),
+            "against" | "con" | "disagree" | "oppose" | "negative" => Some("against"),
+            "neutral" | "none" | "neither" | "discuss" | "observing" | "unrelated" => {
+                Some("neutral")
+            }
+            _ => None,
+        },
+        Task::Claims => match l.as_str() {
+            "yes" | "checkworthy" | "check-worthy" | "cfs" | "1" | "label_1" => Some("yes"),
+            "no" | "not_checkworthy" | "ncs" | "ufs" | "0" | "label_0" => Some("no"),
+            _ => None,
+        },
+    }
+}
+
+/// Maps each output label onto the task's labels; every task label must be reachable.
+fn label_map(
+    labels: &[&str],
+    task: Task,
+    ours: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<Option<usize>>> {
+    let wanted = task.labels();
+    let map: Vec<Option<usize>> = labels
+        .iter()
+        .map(|l| ours(l).and_then(|o| wanted.iter().position(|w| *w == o)))
+        .collect();
+    let reached = |i: usize| map.contains(&Some(i));
+    let required: &[usize] = match task {
+        Task::Stance => &[0, 1],
+        Task::Claims => &[1],
+    };
+    if let Some(&i) = required.iter().find(|&&i| !reached(i)) {
+        return Err(Error::Model(format!(
+            "no model label maps to {:?} (labels {labels:?}); say which in model.toml [labels]",
+            wanted[i]
+        )));
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_labels_map_by_name_and_must_cover_favor_and_against() {
+        let map = label_map(&["AGAINST", "FAVOR", "NONE"], Task::Stance, |l| {
+            guess_label(l, Task::Stance).map(str::to_string)
+        })
+        .unwrap();
+        assert_eq!(map, [Some(1), Some(0), Some(2)]);
+        let err = label_map(&["LABEL_0", "LABEL_1"], Task::Stance, |_| None).unwrap_err();
+        assert!(err.to_string().contains("model.toml"), "{err}");
+    }
+}

