@@ -1,0 +1,147 @@
+//! The shipped stance and check-worthiness models, loaded through the real loading code and run
+//! through the binary: manifests that tie them to the base model, stance toward every target on
+//! every record of an extraction, and sensible answers on plain statements (written for this
+//! test).
+
+mod corpus_common;
+
+use corpus_common::root;
+use serde_json::Value;
+use std::process::Command;
+
+fn manifest(name: &str) -> Value {
+    let path = root().join("models").join(name).join("manifest.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn sha256(path: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+#[test]
+fn shipped_classifiers_name_their_base_model_and_stay_small() {
+    let base = root().join(".cache/models/all-MiniLM-L6-v2/model.safetensors");
+    for (name, task) in [
+        ("stance-minilm", "stance-classifier"),
+        ("claims-minilm", "claim-classifier"),
+    ] {
+        let m = manifest(name);
+        assert_eq!(m["task"], task);
+        if base.exists() {
+            assert_eq!(m["base_model"]["sha256"].as_str().unwrap(), sha256(&base));
+        }
+        let weights = root().join("models").join(name).join("classifier.safetensors");
+        let size = std::fs::metadata(&weights).unwrap().len();
+        assert!(size < 20 << 20, "{name}: {size} bytes");
+        assert!(m["figures"].as_object().is_some_and(|f| !f.is_empty()));
+    }
+}
+
+const ARTICLE: &str = "Harbour city votes on congestion charge
+
+The city council will vote next week on a congestion charge for the old town.
+
+\"This charge will finally clean up the air our children breathe,\" said Mayor Elin Dahl, who has campaigned for it for two years. \"I support it without reservation.\"
+
+Shopkeepers disagree. \"The congestion charge is a disaster for small businesses and we will fight to scrap it,\" said Tomas Berg, who chairs the old town traders' association.
+
+Berg added that footfall had already fallen by a fifth since the plans were announced.
+";
+
+#[test]
+fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("harbour.txt");
+    std::fs::write(&input, ARTICLE).unwrap();
+    let targets = dir.path().join("targets.toml");
+    std::fs::write(
+        &targets,
+        "[[target]]\nname = \"the congestion charge\"\naliases = [\"the charge\"]\n\n\
+         [[target]]\nname = \"a new stadium\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
+        .current_dir(root())
+        .arg("extract")
+        .arg(&input)
+        .arg("--targets")
+        .arg(&targets)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let records: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(records.len() >= 3, "{records:?}");
+    let stance_id = manifest("stance-minilm")["name"].as_str().unwrap().to_string();
+    for r in &records {
+        let stance = r["stance"].as_array().unwrap();
+        let names: Vec<&str> = stance.iter().map(|s| s["target"].as_str().unwrap()).collect();
+        assert_eq!(names, ["the congestion charge", "a new stadium"]);
+        for s in stance {
+            assert!(["favor", "against", "neutral"].contains(&s["label"].as_str().unwrap()));
+            let score = s["score"].as_f64().unwrap();
+            assert!((1.0 / 3.0..=1.0).contains(&score), "{s}");
+        }
+        let claim = &r["claim"];
+        let score = claim["score"].as_f64().unwrap();
+        assert_eq!(claim["checkworthy"].as_bool().unwrap(), score >= 0.5);
+        let models = &r["provenance"]["models"];
+        assert!(models["stance"].as_str().unwrap().starts_with(&stance_id));
+        assert!(models["claims"].as_str().unwrap().starts_with("claims-minilm@"));
+    }
+    let stance_of = |speaker: &str| -> Vec<String> {
+        records
+            .iter()
+            .filter(|r| r["speaker"]["name"] == speaker)
+            .map(|r| r["stance"][0]["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mayor = stance_of("Elin Dahl");
+    let trader = stance_of("Tomas Berg");
+    assert!(mayor.iter().any(|l| l == "favor"), "mayor: {mayor:?}");
+    assert!(trader.iter().any(|l| l == "against"), "trader: {trader:?}");
+}
+
+#[test]
+fn classify_scores_plain_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    let targets = dir.path().join("targets.toml");
+    std::fs::write(&targets, "[[target]]\nname = \"the congestion charge\"\n").unwrap();
+    let input = dir.path().join("statements.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            "{\"id\": \"pro\", \"text\": \"We fully support the congestion charge: it will clean our air.\"}\n",
+            "{\"id\": \"con\", \"text\": \"The congestion charge is a disaster and we will fight to scrap it.\"}\n",
+            "{\"id\": \"fact\", \"text\": \"Unemployment fell to 4.1 percent in March, the lowest level in a decade.\"}\n",
+            "{\"id\": \"thanks\", \"text\": \"Thank you all so much for coming tonight.\"}\n",
+        ),
+    )
+    .unwrap();
+    let out_path = dir.path().join("out.jsonl");
+    let status = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
+        .current_dir(root())
+        .args(["classify", "--targets"])
+        .arg(&targets)
+        .arg(&input)
+        .arg("-o")
+        .arg(&out_path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let lines: Vec<Value> = std::fs::read_to_string(&out_path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_id = |id: &str| lines.iter().find(|l| l["id"] == id).unwrap();
+    assert_eq!(by_id("pro")["stance"][0]["label"], "favor");
+    assert_eq!(by_id("con")["stance"][0]["label"], "against");
+    let claim = |id: &str| by_id(id)["claim"]["score"].as_f64().unwrap();
+    assert!(claim("fact") > claim("thanks"), "{lines:?}");
+    assert_eq!(by_id("fact")["claim"]["checkworthy"], true);
+}
