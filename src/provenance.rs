@@ -100,39 +100,6 @@ pub struct RunConfig {
     pub inputs: Vec<PathBuf>,
 }
 
-/// Counts of a run, as in the summary on stderr.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    /// Documents seen, error lines included.
-    pub documents: u64,
-    /// Documents with at least one record.
-    pub with_records: u64,
-    /// Documents processed without error that gave no record.
-    pub without_records: u64,
-    /// Records written.
-    pub records: u64,
-    /// Error lines by kind.
-    pub errors: BTreeMap<String, u64>,
-    /// Words in the documents read.
-    pub words: u64,
-    /// Documents whose records were taken over from a previous output by `rerun`.
-    pub reused: u64,
-}
-
-impl From<&Summary> for Counts {
-    fn from(s: &Summary) -> Self {
-        Counts {
-            documents: s.documents,
-            with_records: s.with_records,
-            without_records: s.without_records,
-            records: s.records,
-            errors: s.errors.clone(),
-            words: s.words,
-            reused: s.reused,
-        }
-    }
-}
-
 /// The manifest written beside a run's output as `OUTPUT.manifest.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunManifest {
@@ -155,7 +122,7 @@ pub struct RunManifest {
     /// The run's document index (`OUTPUT.docs`), one JSON line per input document.
     pub document_index: Option<PathBuf>,
     /// What came out.
-    pub counts: Counts,
+    pub counts: Summary,
     /// Worker threads.
     pub threads: usize,
     /// When the run started (RFC 3339, UTC); for a resumed run, when it first started.

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-/// Counts of what a run did.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Counts of what a run did (also the run manifest's `counts`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Documents seen, including those that became error lines.
     pub documents: u64,
@@ -21,8 +21,10 @@ pub struct Summary {
     /// Whitespace-separated words in the documents that were read.
     pub words: u64,
     /// Documents whose records `rerun` took over from the previous output.
+    #[serde(default)]
     pub reused: u64,
-    /// Wall-clock time of the run.
+    /// Wall-clock time of the run (the manifest has start and end times instead).
+    #[serde(skip)]
     pub elapsed: Duration,
 }
 

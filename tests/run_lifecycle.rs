@@ -546,25 +546,53 @@ fn rerun_with_new_targets_classifies_stance_again_without_extracting() {
     .unwrap();
     let first = dir.path().join("first.jsonl");
     run_ok(&[
-        "extract", "corpus", "--targets", path_str(&a), "-o", path_str(&first), "--progress",
+        "extract",
+        "corpus",
+        "--targets",
+        path_str(&a),
+        "-o",
+        path_str(&first),
+        "--progress",
         "never",
     ]);
     let second = dir.path().join("second.jsonl");
     let out = run_ok(&[
-        "rerun", path_str(&first), "--targets", path_str(&b), "-o", path_str(&second),
-        "--progress", "never",
+        "rerun",
+        path_str(&first),
+        "--targets",
+        path_str(&b),
+        "-o",
+        path_str(&second),
+        "--progress",
+        "never",
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("classified again"), "{stderr}");
-    assert!(stderr.contains("reused from the previous output: 13 documents, processed: 0"), "{stderr}");
+    assert!(
+        stderr.contains("reused from the previous output: 13 documents, processed: 0"),
+        "{stderr}"
+    );
     let full = dir.path().join("full.jsonl");
     run_ok(&[
-        "extract", "corpus", "--targets", path_str(&b), "-o", path_str(&full), "--progress",
+        "extract",
+        "corpus",
+        "--targets",
+        path_str(&b),
+        "-o",
+        path_str(&full),
+        "--progress",
         "never",
     ]);
-    assert!(read(&second) == read(&full), "stance rerun differs from a full run");
+    assert!(
+        read(&second) == read(&full),
+        "stance rerun differs from a full run"
+    );
     let first_line: Value = serde_json::from_str(
-        std::str::from_utf8(&read(&second)).unwrap().lines().next().unwrap(),
+        std::str::from_utf8(&read(&second))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(first_line["stance"][1]["target"], "the strike");

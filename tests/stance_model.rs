@@ -31,7 +31,10 @@ fn shipped_classifiers_name_their_base_model_and_stay_small() {
         if base.exists() {
             assert_eq!(m["base_model"]["sha256"].as_str().unwrap(), sha256(&base));
         }
-        let weights = root().join("models").join(name).join("classifier.safetensors");
+        let weights = root()
+            .join("models")
+            .join(name)
+            .join("classifier.safetensors");
         let size = std::fs::metadata(&weights).unwrap().len();
         assert!(size < 20 << 20, "{name}: {size} bytes");
         assert!(m["figures"].as_object().is_some_and(|f| !f.is_empty()));
@@ -69,17 +72,27 @@ fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
         .arg(&targets)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let records: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert!(records.len() >= 3, "{records:?}");
-    let stance_id = manifest("stance-minilm")["name"].as_str().unwrap().to_string();
+    let stance_id = manifest("stance-minilm")["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for r in &records {
         let stance = r["stance"].as_array().unwrap();
-        let names: Vec<&str> = stance.iter().map(|s| s["target"].as_str().unwrap()).collect();
+        let names: Vec<&str> = stance
+            .iter()
+            .map(|s| s["target"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["the congestion charge", "a new stadium"]);
         for s in stance {
             assert!(["favor", "against", "neutral"].contains(&s["label"].as_str().unwrap()));
@@ -91,7 +104,10 @@ fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
         assert_eq!(claim["checkworthy"].as_bool().unwrap(), score >= 0.5);
         let models = &r["provenance"]["models"];
         assert!(models["stance"].as_str().unwrap().starts_with(&stance_id));
-        assert!(models["claims"].as_str().unwrap().starts_with("claims-minilm@"));
+        assert!(models["claims"]
+            .as_str()
+            .unwrap()
+            .starts_with("claims-minilm@"));
     }
     let stance_of = |speaker: &str| -> Vec<String> {
         records

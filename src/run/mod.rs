@@ -408,7 +408,7 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         inputs,
         outputs: Vec::new(),
         document_index: None,
-        counts: (&summary).into(),
+        counts: summary.clone(),
         threads: req.threads,
         started: state.started,
         finished: String::new(),

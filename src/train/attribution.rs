@@ -21,12 +21,11 @@ use crate::eval::{evaluate, read_gold_dir, EvalAttribution, GoldSet, Predictions
 use crate::record::{build_records, Provenance};
 use crate::speakers;
 use crate::text::Analysis;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Reduction, Tensor};
+use tch::{Device, Kind, Reduction, Tensor};
 
 /// Options of `newsquotes train attribution`.
 #[derive(clap::Args, Debug, Clone)]
@@ -145,17 +144,7 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
     let tagger = Tagger::from_base(&base_dir, device)?;
     let trained =
         crate::weights::trained_names(tagger.vars(), args.first_trained_layer, model::HEAD);
-    for (name, t) in tagger.vars().variables() {
-        if !trained.contains(&name) {
-            let _ = t.set_requires_grad(false);
-        }
-    }
-    let mut opt = nn::AdamW {
-        wd: args.weight_decay,
-        ..Default::default()
-    }
-    .build(tagger.vars(), args.lr)
-    .map_err(|e| Error::Model(format!("optimizer: {e}")))?;
+    let mut opt = super::optimizer(tagger.vars(), &trained, args.lr, args.weight_decay)?;
 
     std::fs::create_dir_all(&args.out)?;
     let log_path = args.out.join("training-log.jsonl");
@@ -178,21 +167,10 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
             (Kind::Int64, Device::Cpu),
         ))
         .map_err(|e| Error::Model(format!("randperm: {e}")))?;
-        let bar = ProgressBar::new(steps_per_epoch as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "epoch {prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, {per_sec}, eta {eta} {msg}",
-            )
-            .expect("valid template"),
-        );
-        bar.set_prefix(format!("{epoch}/{}", args.epochs));
+        let bar = super::epoch_bar(epoch, args.epochs, steps_per_epoch);
         let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
         for batch in order.chunks(args.batch_size) {
-            let lr = if step < warmup_steps {
-                args.lr * (step + 1) as f64 / warmup_steps as f64
-            } else {
-                args.lr * (total_steps - step) as f64 / (total_steps - warmup_steps).max(1) as f64
-            };
+            let lr = super::learning_rate(step, warmup_steps, total_steps, args.lr);
             opt.set_lr(lr);
             let chosen: Vec<&Example> = batch.iter().map(|&i| &examples[i as usize]).collect();
             let loss = batch_loss(tagger.net(), &chosen, device)?;

@@ -21,12 +21,11 @@ use crate::digest::sha256_file;
 use crate::encoder::{base_model_dir, BASE_MODEL_NAME};
 use crate::error::{Error, Result};
 use crate::eval::classes::ClassReport;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
 /// Labels of the check-worthiness model, in output order.
 pub const CLAIM_LABELS: [&str; 2] = ["no", "yes"];
@@ -316,17 +315,7 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
 
     let model = OurClassifier::from_base(&base_dir, spec.labels.len(), device)?;
     let trained = crate::weights::trained_names(model.vars(), args.first_trained_layer, HEAD);
-    for (name, t) in model.vars().variables() {
-        if !trained.contains(&name) {
-            let _ = t.set_requires_grad(false);
-        }
-    }
-    let mut opt = nn::AdamW {
-        wd: args.weight_decay,
-        ..Default::default()
-    }
-    .build(model.vars(), args.lr)
-    .map_err(|e| Error::Model(format!("optimizer: {e}")))?;
+    let mut opt = super::optimizer(model.vars(), &trained, args.lr, args.weight_decay)?;
 
     std::fs::create_dir_all(&args.out)?;
     let mut log = std::fs::File::create(args.out.join("training-log.jsonl"))?;
@@ -342,22 +331,10 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
     for epoch in 1..=args.epochs {
         let epoch_started = Instant::now();
         let batches = length_batches(&train_items, args.batch_size)?;
-        let bar = ProgressBar::new(batches.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "epoch {prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, {per_sec}, eta {eta} {msg}",
-            )
-            .expect("valid template"),
-        );
-        bar.set_prefix(format!("{epoch}/{}", args.epochs));
+        let bar = super::epoch_bar(epoch, args.epochs, batches.len());
         let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
         for batch in &batches {
-            let lr = if step < warmup_steps {
-                args.lr * (step + 1) as f64 / warmup_steps as f64
-            } else {
-                args.lr * (total_steps.saturating_sub(step)) as f64
-                    / (total_steps - warmup_steps).max(1) as f64
-            };
+            let lr = super::learning_rate(step, warmup_steps, total_steps, args.lr);
             opt.set_lr(lr);
             let inputs: Vec<&Encoded> = batch.iter().map(|&i| &train_items[i].input).collect();
             let labels: Vec<i64> = batch.iter().map(|&i| train_items[i].label).collect();
