@@ -75,6 +75,16 @@ impl SetKind {
         self != SetKind::CheckThat
     }
 
+    /// The set's own label space. P-Stance and IBM are binary (no neutral gold), so they are
+    /// scored as their papers do: the prediction is the likelier of favor and against.
+    pub fn labels(self) -> &'static [&'static str] {
+        match self {
+            SetKind::PStance | SetKind::Ibm => &["favor", "against"],
+            SetKind::Emergent | SetKind::Fnc1 => &["favor", "against", "neutral"],
+            SetKind::CheckThat => &["no", "yes"],
+        }
+    }
+
     /// A file whose presence identifies the set.
     fn marker(self) -> &'static str {
         match self {

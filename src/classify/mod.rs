@@ -29,3 +29,20 @@ pub fn argmax(values: &[f32]) -> usize {
         })
         .0
 }
+
+/// The most probable of `labels` (scores in the same order) that is also in `allowed`: a set
+/// without neutral gold is scored on favor against against only.
+pub fn predict_within(probs: &[f32], labels: &[&str], allowed: &[&str]) -> usize {
+    let within: Vec<f32> = probs
+        .iter()
+        .zip(labels)
+        .map(|(&p, l)| {
+            if allowed.contains(l) {
+                p
+            } else {
+                f32::NEG_INFINITY
+            }
+        })
+        .collect();
+    argmax(&within)
+}

@@ -1,6 +1,7 @@
 //! `newsquotes eval stance` and `newsquotes eval claims`: a classifier scored on one of the
 //! shared labelled sets ([`crate::classify::datasets`]), with the figures of
-//! [`super::classes::ClassReport`].
+//! [`super::classes::ClassReport`]. Predictions are restricted to the set's own label space:
+//! P-Stance and IBM claim stance are binary, and are scored as binary tasks.
 
 use super::classes::ClassReport;
 use crate::classify::classifier::{self, Classifier, Task};
@@ -76,7 +77,8 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
     let labels = task.labels();
     let mut report = ClassReport::new(labels);
     for (e, probs) in examples.iter().zip(&scores) {
-        report.add(&e.label, labels[crate::classify::argmax(probs)]);
+        let best = crate::classify::predict_within(probs, labels, set.kind.labels());
+        report.add(&e.label, labels[best]);
     }
     let secs = started.elapsed().as_secs_f64();
     if args.json {

@@ -5,7 +5,8 @@
 //! set given (each mapped as [`crate::classify::datasets`] says); claims inputs are single
 //! statements over no / yes. Training is seeded AdamW with linear warm-up and decay and gradient
 //! clipping; batches hold inputs of similar length (little padding); after each epoch the dev
-//! splits are scored and the best epoch is kept (early stopping on the dev figure: the mean over
+//! splits are scored (within each set's own labels: P-Stance and IBM are binary) and the best
+//! epoch is kept (early stopping on the dev figure: the mean over
 //! sets of macro-F1 of favor and against for stance, F1 of "yes" for claims). The held-out test
 //! split of every set is scored once, with the kept weights, for the manifest.
 
@@ -233,6 +234,7 @@ fn evaluate(
     model: &OurClassifier,
     pad: i64,
     spec: &TaskSpec,
+    set: SetKind,
     items: &[Item],
     batch: usize,
 ) -> Result<ClassReport> {
@@ -242,7 +244,7 @@ fn evaluate(
     for chunk in order.chunks(batch.max(1) * 2) {
         let inputs: Vec<&Encoded> = chunk.iter().map(|&i| &items[i].input).collect();
         for (probs, &i) in model.probabilities(&inputs, pad)?.iter().zip(chunk) {
-            let best = crate::classify::argmax(probs);
+            let best = crate::classify::predict_within(probs, spec.labels, set.labels());
             report.add(spec.labels[items[i].label as usize], spec.labels[best]);
         }
     }
@@ -356,7 +358,9 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
         let train_secs = epoch_started.elapsed().as_secs_f64();
         let mut reports = Vec::new();
         for p in &prepared {
-            let r = evaluate(&model, enc.pad_id, spec, &p.dev, args.batch_size)?;
+            let r = evaluate(
+                &model, enc.pad_id, spec, p.set.kind, &p.dev, args.batch_size,
+            )?;
             reports.push((p.set.kind.name().to_string(), r));
         }
         let figure = spec.dev_figure(&reports);
@@ -398,7 +402,9 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
     let kept = OurClassifier::load(&args.out, &base_dir, spec.labels.len(), device)?;
     let mut figures = serde_json::Map::new();
     for p in &prepared {
-        let r = evaluate(&kept, enc.pad_id, spec, &p.test, args.batch_size)?;
+        let r = evaluate(
+            &kept, enc.pad_id, spec, p.set.kind, &p.test, args.batch_size,
+        )?;
         eprintln!("{} test:\n{r}", p.set.kind.name());
         figures.insert(p.set.kind.name().to_string(), r.to_json());
     }
