@@ -5,7 +5,6 @@
 
 use crate::error::{Error, Result};
 use serde_json::Value;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// What the report uses of a run manifest.
@@ -17,18 +16,10 @@ pub struct RunManifest {
     pub documents: Option<u64>,
 }
 
-/// The manifest path of an output: the output path with `.manifest.json` appended to its file
-/// name.
-pub fn manifest_path(output: &Path) -> PathBuf {
-    let mut name = output.file_name().map(OsString::from).unwrap_or_default();
-    name.push(".manifest.json");
-    output.with_file_name(name)
-}
-
 /// Reads the manifest beside `output`: `Ok(None)` when there is none, an error when it exists
 /// but cannot be read or is not a JSON object.
 pub fn read_for(output: &Path) -> Result<Option<RunManifest>> {
-    let path = manifest_path(output);
+    let path = crate::provenance::manifest_path(output);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -83,14 +74,6 @@ impl RunManifest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn path_appends_to_the_file_name() {
-        assert_eq!(
-            manifest_path(Path::new("runs/out.jsonl")),
-            PathBuf::from("runs/out.jsonl.manifest.json")
-        );
-    }
 
     #[test]
     fn parses_leniently() {
