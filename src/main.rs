@@ -58,7 +58,7 @@ struct EvalCommand {
     #[command(subcommand)]
     task: Option<EvalTask>,
     #[command(flatten)]
-    attribution: newsquotes::eval::EvalArgs,
+    attribution: Option<newsquotes::eval::EvalArgs>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -212,10 +212,16 @@ fn main() -> Result<()> {
         Command::Stats(args) => newsquotes::stats::run(&args).map_err(Into::into),
         Command::Eval(EvalCommand {
             task: None,
-            attribution,
+            attribution: Some(attribution),
         }) => newsquotes::eval::run(&attribution)
             .map(drop)
             .map_err(Into::into),
+        Command::Eval(EvalCommand {
+            task: None,
+            attribution: None,
+        }) => Err(anyhow::anyhow!(
+            "eval needs --gold DIR (attribution), or `eval stance|claims --data DIR`"
+        )),
         Command::Eval(EvalCommand {
             task: Some(EvalTask::Stance(args)),
             ..
