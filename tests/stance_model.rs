@@ -116,7 +116,11 @@ fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
 fn classify_scores_plain_statements() {
     let dir = tempfile::tempdir().unwrap();
     let targets = dir.path().join("targets.toml");
-    std::fs::write(&targets, "[[target]]\nname = \"sanctions against Russia\"\n").unwrap();
+    std::fs::write(
+        &targets,
+        "[[target]]\nname = \"sanctions against Russia\"\n",
+    )
+    .unwrap();
     let input = dir.path().join("statements.jsonl");
     std::fs::write(
         &input,
