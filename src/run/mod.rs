@@ -91,6 +91,41 @@ impl RunFiles {
         }
     }
 
+    /// Removes temporary files that a killed run left while writing its final files (output
+    /// parts, the manifest): they are never continued, and the run makes new ones.
+    fn remove_stale_temporaries(&self) {
+        let name = self
+            .target
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let stem = self
+            .target
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let (own, parts) = (format!(".{name}."), format!(".{stem}.part-"));
+        let ours = [&self.spool, &self.index, &self.state];
+        let dir = match self.target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let stale = file.ends_with(".partial")
+                && (file.starts_with(&own) || file.starts_with(&parts))
+                && !ours
+                    .iter()
+                    .any(|p| p.file_name() == Some(entry.file_name().as_os_str()));
+            if stale {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
     fn final_index(&self) -> PathBuf {
         provenance::sidecar(&self.target, ".docs")
     }
@@ -298,6 +333,7 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
             (OutputWriter::new(spool_format, dest)?, None)
         }
         Some(files) => {
+            files.remove_stale_temporaries();
             let point = if req.resume {
                 resume_point(files, &req.config, &models)?
             } else {
