@@ -36,6 +36,27 @@ pub struct ModelInfo {
     pub path: Option<PathBuf>,
 }
 
+impl ModelInfo {
+    /// A trained model identified by its weights file: the id is `name@version#` and the first
+    /// 12 hex digits of the weights' sha256.
+    pub fn of_weights(
+        name: String,
+        version: String,
+        sha256: String,
+        base_sha256: Option<String>,
+        path: &std::path::Path,
+    ) -> Self {
+        ModelInfo {
+            id: format!("{name}@{version}#{}", &sha256[..sha256.len().min(12)]),
+            name,
+            version,
+            sha256: Some(sha256),
+            base_sha256,
+            path: Some(path.to_path_buf()),
+        }
+    }
+}
+
 /// One input file as read by the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {

@@ -181,14 +181,13 @@ impl Classifier {
         let weights = dir.join(WEIGHTS_FILE);
         let sha256 = crate::digest::sha256_file(&weights)
             .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
-        let info = ModelInfo {
-            id: format!("{}@{}#{}", manifest.name, manifest.version, &sha256[..12]),
-            name: manifest.name.clone(),
-            version: manifest.version.clone(),
-            sha256: Some(sha256),
-            base_sha256: Some(manifest.base_model.sha256.clone()),
-            path: Some(dir.to_path_buf()),
-        };
+        let info = ModelInfo::of_weights(
+            manifest.name.clone(),
+            manifest.version.clone(),
+            sha256,
+            Some(manifest.base_model.sha256.clone()),
+            dir,
+        );
         let (dir, n) = (dir.to_path_buf(), labels.len());
         Ok(Classifier {
             task,
@@ -280,14 +279,7 @@ impl Classifier {
                 .map_or("user-model".into(), |n| n.to_string_lossy().into_owned())
         });
         let version = toml.version.clone().unwrap_or_else(|| "0".into());
-        let info = ModelInfo {
-            id: format!("{name}@{version}#{}", &sha256[..12]),
-            name,
-            version,
-            sha256: Some(sha256),
-            base_sha256: None,
-            path: Some(dir.to_path_buf()),
-        };
+        let info = ModelInfo::of_weights(name, version, sha256, None, dir);
         let dir = dir.to_path_buf();
         Ok(Classifier {
             task,
