@@ -22,7 +22,8 @@ pub const MANIFEST_VERSION: u32 = 1;
 /// A model that a stage used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelInfo {
-    /// The short id written into records (`name@version#sha256-prefix`, or `rules@version`).
+    /// The short id written into records (`name@version#sha256-prefix`, with `/int8` when it
+    /// ran with int8 weights, or `rules@version`).
     pub id: String,
     /// Model name from its manifest (`rules` for the rule extractor).
     pub name: String,
@@ -34,6 +35,9 @@ pub struct ModelInfo {
     pub base_sha256: Option<String>,
     /// Folder the model was loaded from.
     pub path: Option<PathBuf>,
+    /// How its linear layers computed (`int8` or `f32`), for a network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<String>,
 }
 
 impl ModelInfo {
@@ -53,7 +57,18 @@ impl ModelInfo {
             sha256: Some(sha256),
             base_sha256,
             path: Some(path.to_path_buf()),
+            precision: None,
         }
+    }
+
+    /// The same model run at `precision`. int8 changes the scores a little, so it changes the
+    /// id too: reruns then never mix records of the two precisions.
+    pub fn at_precision(mut self, precision: crate::encoder::cpu::Precision) -> Self {
+        if precision == crate::encoder::cpu::Precision::Int8 {
+            self.id = format!("{}/{}", self.id, precision.name());
+        }
+        self.precision = Some(precision.name().to_string());
+        self
     }
 }
 
@@ -113,6 +128,9 @@ pub struct RunConfig {
     pub claims: bool,
     /// `--batch-size`.
     pub batch_size: usize,
+    /// `--precision`: how our networks compute on the CPU.
+    #[serde(default)]
+    pub precision: crate::encoder::cpu::Precision,
     /// `--max-doc-bytes`.
     pub max_doc_bytes: u64,
     /// `--split-records`.

@@ -91,6 +91,50 @@ fn the_shipped_model_finds_quotes_and_speakers_in_unseen_text() {
     }
 }
 
+/// int8 is the CPU default; it must find what the trained f32 network finds, and say in its id
+/// that it ran in int8 (so a rerun never mixes the two).
+#[test]
+fn int8_and_f32_find_the_same_quotes() {
+    use newsquotes::encoder::cpu::Precision;
+    let run = |precision| {
+        let extractor = TaggerExtractor::load(TaggerOptions {
+            precision,
+            ..TaggerOptions::default_model()
+        })
+        .unwrap();
+        let doc = Document::new("harbour", STORY);
+        let analysis = Analysis::new(&doc.text);
+        let found = extractor.extract(&doc, &analysis).unwrap();
+        (extractor.id(), found)
+    };
+    let (exact_id, exact) = run(Precision::F32);
+    let (int8_id, int8) = run(Precision::Int8);
+    assert_eq!(int8_id, format!("{exact_id}/int8"));
+    let spans = |found: &[newsquotes::attribution::Attribution]| {
+        found
+            .iter()
+            .map(|a| (a.content.clone(), a.source.clone(), a.cue.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(spans(&int8), spans(&exact));
+    // A content the tagger is unsure of can move a lot (one here moves 0.62 -> 0.81, its
+    // pieces sitting near the tag boundary); most must agree closely.
+    let diffs: Vec<f32> = int8
+        .iter()
+        .zip(&exact)
+        .map(|(a, b)| (a.confidence - b.confidence).abs())
+        .collect();
+    let close = diffs.iter().filter(|&&d| d < 0.02).count();
+    assert!(
+        3 * close >= 2 * diffs.len(),
+        "confidences differ: {diffs:?}"
+    );
+    assert!(
+        diffs.iter().all(|&d| d < 0.3),
+        "confidences differ: {diffs:?}"
+    );
+}
+
 #[test]
 fn pronoun_speakers_of_the_model_resolve_to_the_full_name() {
     let dir = tempfile::tempdir().unwrap();

@@ -131,9 +131,11 @@ fn kill_and_resume(
             let mut name = output.file_name().unwrap().to_os_string();
             name.push(".manifest.json");
             if output.with_file_name(name).exists() {
-                assert!(partial_files(output.parent().unwrap())
-                    .iter()
-                    .all(|p| p.ends_with(".run.partial")));
+                let left = partial_files(output.parent().unwrap());
+                assert!(left.is_empty(), "a complete run left {left:?}");
+                // The kill came after the run completed; another --resume would start a new
+                // run over the finished output, which is no longer this test's subject.
+                break;
             }
         } else {
             return hits;

@@ -8,6 +8,7 @@
 use newsquotes::classify::classifier::{Classifier, Task};
 use newsquotes::classify::hf::{self, HfConfig};
 use newsquotes::classify::model::batch_tensors;
+use newsquotes::encoder::cpu::Precision;
 use serde_json::{json, Value};
 use std::path::Path;
 use tch::{nn, Device, Kind};
@@ -156,7 +157,7 @@ const STATEMENT: &str = "the minister said taxes will rise .";
 
 /// Loads `dir` through the real loader for `task` and scores (target, STATEMENT) or STATEMENT.
 fn scores(dir: &Path, task: Task, target: Option<&str>) -> Vec<f32> {
-    let c = Classifier::load(dir, task, 4).unwrap();
+    let c = Classifier::load(dir, task, 4, Precision::default()).unwrap();
     let input = c.encode(target, STATEMENT).unwrap();
     let out = c.score(&[&input]).unwrap().remove(0);
     assert!((out.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{out:?}");
@@ -291,7 +292,7 @@ fn a_bart_stance_classifier_runs_from_its_folder_and_through_the_cli() {
 #[test]
 fn a_folder_that_is_no_model_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let err = Classifier::load(dir.path(), Task::Stance, 4)
+    let err = Classifier::load(dir.path(), Task::Stance, 4, Precision::default())
         .err()
         .unwrap()
         .to_string();
@@ -301,7 +302,7 @@ fn a_folder_that_is_no_model_is_refused_clearly() {
         r#"{"model_type": "gpt2", "id2label": {"0": "a"}}"#,
     )
     .unwrap();
-    let err = Classifier::load(dir.path(), Task::Stance, 4)
+    let err = Classifier::load(dir.path(), Task::Stance, 4, Precision::default())
         .err()
         .unwrap()
         .to_string();

@@ -70,6 +70,7 @@ pub trait Extractor: Send + Sync {
             sha256: None,
             base_sha256: None,
             path: None,
+            precision: None,
         }
     }
 
@@ -93,11 +94,12 @@ pub enum ExtractorChoice {
 
 /// Builds the chosen extractor. `models` is `--models DIR`: a model folder, or a folder holding
 /// model folders; without it the model shipped in `models/` is used. `batch_size` is the
-/// tagger's windows per forward pass.
+/// tagger's windows per forward pass on the GPU; `precision` how it computes on the CPU.
 pub fn build_extractor(
     choice: ExtractorChoice,
     models: Option<&std::path::Path>,
     batch_size: usize,
+    precision: crate::encoder::cpu::Precision,
 ) -> Result<Box<dyn Extractor>> {
     let model_dir = match models {
         None => tagger::default_model_dir(),
@@ -106,6 +108,7 @@ pub fn build_extractor(
     let options = tagger::TaggerOptions {
         model_dir,
         batch_size,
+        precision,
         fill_from_rules: choice == ExtractorChoice::ModelRules,
         ..tagger::TaggerOptions::default_model()
     };

@@ -11,7 +11,9 @@ use super::model::{
     batch_tensors, rows, ClassifierManifest, Encoded, OurClassifier, TextEncoder, CLAIM_TASK,
     STANCE_TASK, WEIGHTS_FILE,
 };
+use super::net::CpuPairNet;
 use super::STANCE_LABELS;
+use crate::encoder::cpu::Precision;
 use crate::error::{Error, Result};
 use crate::provenance::ModelInfo;
 use std::path::{Path, PathBuf};
@@ -73,7 +75,10 @@ enum Reading {
 }
 
 enum Network {
+    /// Ours in padded batches (the GPU).
     Ours(Box<OurClassifier>),
+    /// Ours on the CPU, one input at a time.
+    Cpu(Box<CpuPairNet>),
     User(Box<(nn::VarStore, HfNet)>),
 }
 
@@ -81,6 +86,14 @@ impl Network {
     fn probabilities(&self, items: &[&Encoded], pad_id: i64) -> Result<Vec<Vec<f32>>> {
         match self {
             Network::Ours(m) => m.probabilities(items, pad_id),
+            Network::Cpu(net) => items
+                .iter()
+                .map(|e| {
+                    let probs = net.logits(&e.ids, &e.type_ids)?.softmax(-1, Kind::Float);
+                    Vec::<f32>::try_from(probs)
+                        .map_err(|e| Error::Model(format!("reading scores: {e}")))
+                })
+                .collect(),
             Network::User(user) => {
                 let (vars, net) = &**user;
                 let (ids, mask, types) = batch_tensors(items, pad_id, vars.device());
@@ -141,13 +154,15 @@ pub fn find(dir: &Path, task: Task) -> Option<PathBuf> {
 impl Classifier {
     /// Loads the model in `dir` for `task`: ours when the folder has our manifest, else a
     /// Hugging Face folder. Fails with a clear message when the folder does not fit the task.
-    pub fn load(dir: &Path, task: Task, batch_size: usize) -> Result<Self> {
+    /// `precision` applies to our models on the CPU (see [`crate::encoder::cpu`]); the GPU and
+    /// user models run in f32.
+    pub fn load(dir: &Path, task: Task, batch_size: usize, precision: Precision) -> Result<Self> {
         let device = Device::cuda_if_available();
         if device == Device::Cpu {
             tch::set_num_threads(1);
         }
         let classifier = if dir.join(super::model::MANIFEST_FILE).exists() {
-            Self::load_ours(dir, task, device, batch_size)?
+            Self::load_ours(dir, task, device, batch_size, precision)?
         } else if dir.join("config.json").exists() {
             Self::load_user(dir, task, device, batch_size)?
         } else {
@@ -164,7 +179,13 @@ impl Classifier {
         Ok(classifier)
     }
 
-    fn load_ours(dir: &Path, task: Task, device: Device, batch_size: usize) -> Result<Self> {
+    fn load_ours(
+        dir: &Path,
+        task: Task,
+        device: Device,
+        batch_size: usize,
+        precision: Precision,
+    ) -> Result<Self> {
         let manifest = ClassifierManifest::read(dir)?;
         if manifest.task != task.manifest_task() {
             return Err(Error::Model(format!(
@@ -188,13 +209,20 @@ impl Classifier {
             Some(manifest.base_model.sha256.clone()),
             dir,
         );
+        let on_cpu = device == Device::Cpu;
+        let info = info.at_precision(if on_cpu { precision } else { Precision::F32 });
         let (dir, n) = (dir.to_path_buf(), labels.len());
         Ok(Classifier {
             task,
             reading: Reading::Labels(map),
             encoder,
             loader: Box::new(move || {
-                OurClassifier::load(&dir, &base, n, device).map(|m| Network::Ours(Box::new(m)))
+                let model = OurClassifier::load(&dir, &base, n, device)?;
+                Ok(if on_cpu {
+                    Network::Cpu(Box::new(model.for_cpu(precision)?))
+                } else {
+                    Network::Ours(Box::new(model))
+                })
             }),
             pool: Mutex::new(Vec::new()),
             info,

@@ -5,7 +5,7 @@
 //! | set | target | text | labels |
 //! |---|---|---|---|
 //! | P-Stance | the politician | tweet | FAVOR -> favor, AGAINST -> against |
-//! | IBM claim stance | debate motion (`topicText`) | claim | PRO -> favor, CON -> against |
+//! | IBM claim stance | the motion's target (`topicTarget`) | claim | PRO -> favor, CON -> against, reversed when the motion opposes its target (`topicSentiment` -1) |
 //! | Emergent | claim headline | article headline | for -> favor, against -> against, observing -> neutral |
 //! | FNC-1 | headline | article body | agree -> favor, disagree -> against, discuss and unrelated -> neutral |
 //!
@@ -234,14 +234,18 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                     ("train", Split::Train) => !topic.is_multiple_of(5),
                     _ => false,
                 };
-                let label = match field(&row, "claims.stance", &path)? {
-                    "PRO" => "favor",
-                    "CON" => "against",
+                // The motion ("This house believes that X should be banned") is a proposition
+                // about its target X; stance toward X, as users name targets, is PRO or CON
+                // times the motion's sentiment toward X.
+                let motion_for_target = field(&row, "topicSentiment", &path)? != "-1";
+                let label = match (field(&row, "claims.stance", &path)?, motion_for_target) {
+                    ("PRO", true) | ("CON", false) => "favor",
+                    ("CON", true) | ("PRO", false) => "against",
                     _ => continue,
                 };
                 if in_split {
                     out.push(stance_example(
-                        field(&row, "topicText", &path)?,
+                        field(&row, "topicTarget", &path)?,
                         field(&row, "claims.claimCorrectedText", &path)?,
                         label,
                     ));

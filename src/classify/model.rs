@@ -2,9 +2,11 @@
 //! that turns a (target, statement) pair or a single statement into wordpiece ids, and the
 //! network loaded as base model plus delta.
 
-use super::net::{PairNet, HEAD};
+use super::net::{CpuPairNet, PairNet, HEAD};
 use crate::attribution::tagger::BaseModel;
+use crate::encoder::cpu::Precision;
 use crate::error::{Error, Result};
+use rust_bert::bert::BertConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tch::{nn, Device, Kind, Tensor};
@@ -141,6 +143,7 @@ pub fn batch_tensors(items: &[&Encoded], pad_id: i64, device: Device) -> (Tensor
 
 /// Our network with its variables.
 pub struct OurClassifier {
+    config: BertConfig,
     vars: nn::VarStore,
     net: PairNet,
 }
@@ -152,7 +155,7 @@ impl OurClassifier {
         let mut vars = nn::VarStore::new(device);
         let net = PairNet::new(&vars.root(), &config, labels);
         crate::weights::load_base(&mut vars, &base_dir.join("model.safetensors"), HEAD)?;
-        Ok(OurClassifier { vars, net })
+        Ok(OurClassifier { config, vars, net })
     }
 
     /// A trained classifier: the base model with a model folder's delta over it.
@@ -171,6 +174,11 @@ impl OurClassifier {
     pub fn logits(&self, items: &[&Encoded], pad_id: i64, train: bool) -> Result<Tensor> {
         let (ids, mask, types) = batch_tensors(items, pad_id, self.vars.device());
         self.net.forward_t(&ids, &mask, &types, train)
+    }
+
+    /// The network for inference on the CPU at `precision` (the variables must be on the CPU).
+    pub fn for_cpu(&self, precision: Precision) -> Result<CpuPairNet> {
+        CpuPairNet::new(&self.vars, &self.config, precision)
     }
 
     /// Label probabilities of a batch, one row per input.

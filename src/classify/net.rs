@@ -3,6 +3,7 @@
 //! labels. The same network serves stance (a target and a statement as a sentence pair) and
 //! check-worthiness (one statement). Stored as a delta over the base model ([`crate::weights`]).
 
+use crate::encoder::cpu::{variable, CpuBert, Precision};
 use crate::error::{Error, Result};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, nn::Module, Kind, Tensor};
@@ -67,5 +68,35 @@ impl PairNet {
             .clamp_min(1.0);
         let pooled = (summed / counts).dropout(self.dropout, train);
         Ok(self.classifier.forward(&pooled))
+    }
+}
+
+/// [`PairNet`] for inference on the CPU: [`CpuBert`] over one unpadded input at a time, the
+/// same mean pooling and linear layer.
+pub struct CpuPairNet {
+    bert: CpuBert,
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl CpuPairNet {
+    /// Takes the variables of a loaded [`PairNet`] (which must be on the CPU).
+    pub fn new(vars: &nn::VarStore, config: &BertConfig, precision: Precision) -> Result<Self> {
+        let head = |what: &str| variable(vars, &format!("{HEAD}.linear.{what}"));
+        Ok(CpuPairNet {
+            bert: CpuBert::new(vars, config, precision)?,
+            weight: head("weight")?,
+            bias: head("bias")?,
+        })
+    }
+
+    /// Label scores (unnormalised) of one input, `[labels]`.
+    pub fn logits(&self, ids: &[i64], type_ids: &[i64]) -> Result<Tensor> {
+        let hidden = self.bert.hidden_states(ids, Some(type_ids))?;
+        Ok(tch::no_grad(|| {
+            hidden
+                .mean_dim([0i64].as_slice(), false, Kind::Float)
+                .linear(&self.weight, Some(&self.bias))
+        }))
     }
 }

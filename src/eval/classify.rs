@@ -6,6 +6,7 @@
 use super::classes::ClassReport;
 use crate::classify::classifier::{self, Classifier, Task};
 use crate::classify::datasets::{self, Split};
+use crate::encoder::cpu::Precision;
 use crate::error::{Error, Result};
 use std::path::PathBuf;
 
@@ -34,6 +35,9 @@ pub struct ClassEvalArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// How our models compute on the CPU.
+    #[arg(long, value_enum, default_value_t = Precision::default())]
+    pub precision: Precision,
 }
 
 /// Scores the model for `task` on the chosen split and prints the figures.
@@ -60,7 +64,7 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
                 .and_then(|d| classifier::find(d, task))
         })
         .unwrap_or_else(|| classifier::default_dir(task));
-    let model = Classifier::load(&dir, task, 32)?;
+    let model = Classifier::load(&dir, task, 32, args.precision)?;
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -50,6 +50,7 @@ pub mod report;
 pub use crate::attribution::ExtractorChoice;
 use crate::attribution::{build_extractor, Extractor};
 use crate::document::Document;
+use crate::encoder::cpu::Precision;
 use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
 use crate::record::Record;
@@ -129,6 +130,9 @@ pub struct EvalArgs {
     /// Worker threads for extraction (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// How the model computes on the CPU.
+    #[arg(long, value_enum, default_value_t = Precision::default())]
+    pub precision: Precision,
 }
 
 /// Runs `newsquotes eval`: reads the gold folder, obtains predictions, scores them and prints the
@@ -142,6 +146,7 @@ pub fn run(args: &EvalArgs) -> Result<Report> {
                 args.extractor,
                 args.models.as_deref(),
                 crate::attribution::tagger::DEFAULT_BATCH_SIZE,
+                args.precision,
             )?;
             predict(&gold, extractor, args.threads)?
         }

@@ -153,7 +153,7 @@ pub fn build_classification(config: &RunConfig) -> Result<Classification> {
             let targets = targets::read(path)?;
             let dir = classifier_dir(config.stance_model.as_deref(), models, Task::Stance);
             Some((
-                Classifier::load(&dir, Task::Stance, CLASSIFIER_BATCH)?,
+                Classifier::load(&dir, Task::Stance, CLASSIFIER_BATCH, config.precision)?,
                 targets,
             ))
         }
@@ -161,7 +161,12 @@ pub fn build_classification(config: &RunConfig) -> Result<Classification> {
     let claims = if config.claims {
         let dir = classifier_dir(config.claims_model.as_deref(), models, Task::Claims);
         if dir.exists() || config.claims_model.is_some() {
-            Some(Classifier::load(&dir, Task::Claims, CLASSIFIER_BATCH)?)
+            Some(Classifier::load(
+                &dir,
+                Task::Claims,
+                CLASSIFIER_BATCH,
+                config.precision,
+            )?)
         } else {
             eprintln!(
                 "newsquotes: no check-worthiness model at {}; records get claim: null",
@@ -181,6 +186,7 @@ fn build_pipeline(req: &RunRequest) -> Result<Pipeline> {
         req.extractor,
         req.config.models_dir.as_deref(),
         req.config.batch_size,
+        req.config.precision,
     )?;
     Ok(Pipeline::new(extractor).with_classification(build_classification(&req.config)?))
 }
@@ -463,8 +469,9 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
             std::fs::rename(&files.index, &final_index)?;
             manifest.document_index = Some(final_index);
             manifest.finished = provenance::now_rfc3339();
-            manifest.write(&provenance::manifest_path(&files.target))?;
+            // Before the manifest, so that a manifest always means nothing is left over.
             let _ = std::fs::remove_file(&files.state);
+            manifest.write(&provenance::manifest_path(&files.target))?;
         }
         _ => {
             if let Some(path) = &req.manifest {

@@ -10,8 +10,8 @@
 use super::examples::{document_examples, Example, IGNORE};
 use crate::attribution::tagger::labels::{Tag, NUM_TAGS};
 use crate::attribution::tagger::{
-    link, model, pad_batch, tag_document, BaseModel, Manifest, TagSetup, Tagger, MANIFEST_FILE,
-    WEIGHTS_FILE,
+    link, model, pad_batch, tag_document, BaseModel, Batched, Manifest, TagSetup, Tagger,
+    DEFAULT_BATCH_SIZE, MANIFEST_FILE, WEIGHTS_FILE,
 };
 use crate::digest::sha256_file;
 use crate::document::Document;
@@ -113,7 +113,7 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
     tch::manual_seed(args.seed);
     let device = Device::cuda_if_available();
     let base_dir = base_model_dir();
-    let setup = TagSetup::new(&base_dir, args.window, args.batch_size)?;
+    let setup = TagSetup::new(&base_dir, args.window)?;
 
     let mut train = read_gold_dir(&args.train)?;
     if let Some(n) = args.limit_docs {
@@ -312,7 +312,12 @@ pub fn evaluate_on(
     for g in &gold.docs {
         let doc = Document::new(g.id.0.clone(), g.text.clone());
         let analysis = Analysis::new(&doc.text);
-        let spans = tag_document(tagger.net(), device, setup, &analysis)?;
+        let scorer = Batched {
+            net: tagger.net(),
+            device,
+            batch_size: DEFAULT_BATCH_SIZE,
+        };
+        let spans = tag_document(&scorer, setup, &analysis)?;
         let attributions = link::link(&analysis, &spans);
         let resolved = speakers::resolve(&analysis, &attributions);
         let records = build_records(&doc, &analysis, &attributions, &resolved, &provenance)

@@ -70,9 +70,13 @@ pub struct ClassifierTrainArgs {
     /// libtorch threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// At most this many training examples per set (for quick trial runs).
+    /// At most this many examples per set and split, evenly spaced through the set (quick
+    /// trials, or a second stage from --init that revisits the other sets while it learns one).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Start from this trained classifier of the same task instead of the base model.
+    #[arg(long)]
+    pub init: Option<PathBuf>,
     /// Model name (default: the output folder's name).
     #[arg(long)]
     pub name: Option<String>,
@@ -168,7 +172,7 @@ pub fn run_stance(args: &TrainStanceArgs) -> Result<()> {
             "input": "pair: first segment the target, second the statement; at extraction the statement is the speaker and cue followed by the quote",
             "mapping": {
                 "pstance": "target = politician, text = tweet; FAVOR -> favor, AGAINST -> against",
-                "ibm_claim_stance": "target = topicText (debate motion), text = claim; PRO -> favor, CON -> against; dev = train topics with id % 5 == 0",
+                "ibm_claim_stance": "target = topicTarget (what the debate motion is about), text = claim; PRO -> favor and CON -> against when the motion supports its target (topicSentiment 1), the reverse when it opposes it (-1); dev = train topics with id % 5 == 0",
                 "emergent": "target = claimHeadline, text = articleHeadline; for -> favor, against -> against, observing -> neutral; dev = a tenth of train claims",
                 "fnc1": "target = headline, text = body; agree -> favor, disagree -> against, discuss, unrelated -> neutral; competition test split by body (train 3/5, dev 1/5, test 1/5); every split keeps 1/3 of discuss and 1/10 of unrelated pairs",
             },
@@ -210,8 +214,10 @@ fn encode_split(
     limit: Option<usize>,
 ) -> Result<Vec<Item>> {
     let mut examples = datasets::load(set, split)?;
-    if let Some(n) = limit {
-        examples.truncate(n);
+    if let Some(n) = limit.filter(|&n| n > 0 && n < examples.len()) {
+        // Evenly spaced, not the first n: the files are often sorted by target or topic.
+        let len = examples.len();
+        examples = (0..n).map(|i| examples[i * len / n].clone()).collect();
     }
     examples
         .iter()
@@ -315,7 +321,23 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
         pieces
     );
 
-    let model = OurClassifier::from_base(&base_dir, spec.labels.len(), device)?;
+    let model = match &args.init {
+        None => OurClassifier::from_base(&base_dir, spec.labels.len(), device)?,
+        Some(dir) => {
+            let before = ClassifierManifest::read(dir)?;
+            if before.task != spec.task || before.first_trained_layer != args.first_trained_layer {
+                return Err(Error::Invalid(format!(
+                    "--init {}: a {} model trained from layer {}, not a {} model from layer {}",
+                    dir.display(),
+                    before.task,
+                    before.first_trained_layer,
+                    spec.task,
+                    args.first_trained_layer
+                )));
+            }
+            OurClassifier::load(dir, &base_dir, spec.labels.len(), device)?
+        }
+    };
     let trained = crate::weights::trained_names(model.vars(), args.first_trained_layer, HEAD);
     let mut opt = super::optimizer(model.vars(), &trained, args.lr, args.weight_decay)?;
 
@@ -449,6 +471,8 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
             "train_wordpieces": pieces,
             "seconds": started.elapsed().as_secs_f64(),
             "log": "training-log.jsonl",
+            "init": args.init.as_ref().map(|d| d.display().to_string()),
+            "limit_per_set": args.limit,
         }),
         figures: serde_json::Value::Object(figures),
         license: spec.license.to_string(),

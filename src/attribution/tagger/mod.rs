@@ -15,11 +15,13 @@ use crate::attribution::rules::RulesExtractor;
 use crate::attribution::{Attribution, Extractor};
 use crate::document::Document;
 use crate::encoder::base_model_dir;
+use crate::encoder::cpu::{variable, CpuBert, Precision};
 use crate::error::{Error, Result};
 use crate::text::Analysis;
 use labels::{decode, NUM_TAGS};
 use link::TaggedSpan;
 use model::TaggerNet;
+use rust_bert::bert::BertConfig;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -157,18 +159,16 @@ pub struct TagSetup {
     pub sep: u32,
     /// Wordpieces per window.
     pub window_pieces: usize,
-    /// Windows per forward pass.
-    pub batch_size: usize,
 }
 
 impl TagSetup {
     /// Reads the tokenizer from the base model folder.
-    pub fn new(base_dir: &Path, window_pieces: usize, batch_size: usize) -> Result<Self> {
+    pub fn new(base_dir: &Path, window_pieces: usize) -> Result<Self> {
         let tokenizer = windows::load_tokenizer(&base_dir.join("tokenizer.json"))?;
         let (cls, sep) = windows::special_ids(&tokenizer)?;
-        if window_pieces < 8 || batch_size == 0 {
+        if window_pieces < 8 {
             return Err(Error::Model(format!(
-                "window of {window_pieces} pieces, batch of {batch_size}: need >= 8 and >= 1"
+                "window of {window_pieces} pieces: need at least 8"
             )));
         }
         Ok(TagSetup {
@@ -176,7 +176,6 @@ impl TagSetup {
             cls,
             sep,
             window_pieces,
-            batch_size,
         })
     }
 
@@ -208,11 +207,96 @@ pub fn pad_batch(seqs: &[&[i64]], device: Device) -> (Tensor, Tensor) {
     )
 }
 
+/// Scores windows: per window (its ids with `[CLS]` and `[SEP]`), the tag log-probabilities of
+/// each of its pieces, the special tokens left out.
+pub trait WindowScorer {
+    /// One row per piece, for every window in `windows`.
+    fn score(&self, windows: &[Vec<i64>]) -> Result<Vec<Vec<[f32; NUM_TAGS]>>>;
+}
+
+/// rust-bert's network in padded batches, longest windows first (training and the GPU).
+pub struct Batched<'a> {
+    /// The network.
+    pub net: &'a TaggerNet,
+    /// Where it runs.
+    pub device: Device,
+    /// Windows per forward pass.
+    pub batch_size: usize,
+}
+
+impl WindowScorer for Batched<'_> {
+    fn score(&self, windows: &[Vec<i64>]) -> Result<Vec<Vec<[f32; NUM_TAGS]>>> {
+        // Longest first, so each batch pads to nearly its own length.
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        order.sort_by_key(|&w| std::cmp::Reverse(windows[w].len()));
+        let mut rows = vec![Vec::new(); windows.len()];
+        for batch in order.chunks(self.batch_size.max(1)) {
+            let seqs: Vec<&[i64]> = batch.iter().map(|&w| windows[w].as_slice()).collect();
+            let (input, mask) = pad_batch(&seqs, self.device);
+            let logits = tch::no_grad(|| self.net.forward_t(&input, &mask, false))?;
+            let log_probs = logits.log_softmax(-1, Kind::Float).to_device(Device::Cpu);
+            for (b, &w) in batch.iter().enumerate() {
+                rows[w] = tag_rows(&log_probs.get(b as i64), windows[w].len())?;
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// The tagger on [`CpuBert`]: one window at a time, int8 or f32 (see [`crate::encoder::cpu`]).
+pub struct CpuTagger {
+    bert: CpuBert,
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl CpuTagger {
+    /// Takes a loaded tagger's variables (which must be on the CPU).
+    pub fn new(tagger: &Tagger, config: &BertConfig, precision: Precision) -> Result<Self> {
+        let head =
+            |what: &str| variable(&tagger.vars, &format!("{}.classifier.{what}", model::HEAD));
+        Ok(CpuTagger {
+            bert: CpuBert::new(&tagger.vars, config, precision)?,
+            weight: head("weight")?,
+            bias: head("bias")?,
+        })
+    }
+}
+
+impl WindowScorer for CpuTagger {
+    fn score(&self, windows: &[Vec<i64>]) -> Result<Vec<Vec<[f32; NUM_TAGS]>>> {
+        windows
+            .iter()
+            .map(|ids| {
+                let hidden = self.bert.hidden_states(ids, None)?;
+                let log_probs = tch::no_grad(|| {
+                    hidden
+                        .linear(&self.weight, Some(&self.bias))
+                        .log_softmax(-1, Kind::Float)
+                });
+                tag_rows(&log_probs, ids.len())
+            })
+            .collect()
+    }
+}
+
+/// The rows of a window's `[len, NUM_TAGS]` log-probabilities that belong to its pieces: row 0
+/// is `[CLS]`, then the pieces, then `[SEP]` (and padding).
+fn tag_rows(log_probs: &Tensor, window_len: usize) -> Result<Vec<[f32; NUM_TAGS]>> {
+    let pieces = window_len.saturating_sub(2) as i64;
+    let t = log_probs.narrow(0, 1, pieces).contiguous();
+    let flat = Vec::<f32>::try_from(t.view([-1]))
+        .map_err(|e| Error::Model(format!("tensor copy: {e}")))?;
+    Ok(flat
+        .chunks_exact(NUM_TAGS)
+        .map(|c| <[f32; NUM_TAGS]>::try_from(c).expect("chunks of NUM_TAGS"))
+        .collect())
+}
+
 /// Tags one document: the decoded Source, Cue and Content spans, in text order, as byte ranges
 /// of the normalised text snapped to whole words.
 pub fn tag_document(
-    net: &TaggerNet,
-    device: Device,
+    scorer: &dyn WindowScorer,
     setup: &TagSetup,
     analysis: &Analysis,
 ) -> Result<Vec<TaggedSpan>> {
@@ -225,27 +309,7 @@ pub fn tag_document(
         .iter()
         .map(|w| setup.window_ids(&pieces[w.clone()]))
         .collect();
-    // Longest first, so each batch pads to nearly its own length.
-    let mut order: Vec<usize> = (0..wins.len()).collect();
-    order.sort_by_key(|&w| std::cmp::Reverse(ids[w].len()));
-    let mut rows: Vec<Vec<[f32; NUM_TAGS]>> = vec![Vec::new(); wins.len()];
-    for batch in order.chunks(setup.batch_size) {
-        let seqs: Vec<&[i64]> = batch.iter().map(|&w| ids[w].as_slice()).collect();
-        let (input, mask) = pad_batch(&seqs, device);
-        let logits = tch::no_grad(|| net.forward_t(&input, &mask, false))?;
-        let log_probs = logits.log_softmax(-1, Kind::Float).to_device(Device::Cpu);
-        for (b, &w) in batch.iter().enumerate() {
-            let n = wins[w].len() as i64;
-            // Row 0 is [CLS]; the window's pieces follow.
-            let t = log_probs.get(b as i64).narrow(0, 1, n).contiguous();
-            let flat = Vec::<f32>::try_from(t.view([-1]))
-                .map_err(|e| Error::Model(format!("tensor copy: {e}")))?;
-            rows[w] = flat
-                .chunks_exact(NUM_TAGS)
-                .map(|c| <[f32; NUM_TAGS]>::try_from(c).expect("chunks of NUM_TAGS"))
-                .collect();
-        }
-    }
+    let rows = scorer.score(&ids)?;
     let per_piece: Vec<[f32; NUM_TAGS]> = windows::owners(pieces.len(), &wins)
         .into_iter()
         .map(|(w, pos)| rows[w][pos])
@@ -285,8 +349,7 @@ fn snap_to_words(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<u
     start..end
 }
 
-/// Windows per forward pass unless told otherwise. On the 2-core development machine 8 runs as
-/// fast as 16 (PolNeAR dev: 33.6 s against 34.2 s) with 550 instead of 800 MiB peak RSS.
+/// Windows per forward pass on the GPU unless told otherwise (the CPU runs one at a time).
 pub const DEFAULT_BATCH_SIZE: usize = 8;
 
 /// How [`TaggerExtractor`] runs.
@@ -298,8 +361,10 @@ pub struct TaggerOptions {
     pub base_dir: PathBuf,
     /// Where the network runs.
     pub device: Device,
-    /// Windows per forward pass.
+    /// Windows per forward pass on the GPU.
     pub batch_size: usize,
+    /// How the linear layers compute on the CPU.
+    pub precision: Precision,
     /// Add the rule extractor's attributions where the model found no content.
     pub fill_from_rules: bool,
 }
@@ -312,9 +377,26 @@ impl TaggerOptions {
             base_dir: base_model_dir(),
             device: Device::cuda_if_available(),
             batch_size: DEFAULT_BATCH_SIZE,
+            precision: Precision::default(),
             fill_from_rules: false,
         }
     }
+
+    /// The precision the network really runs at: the GPU always runs rust-bert in f32.
+    fn effective_precision(&self) -> Precision {
+        match self.device {
+            Device::Cpu => self.precision,
+            _ => Precision::F32,
+        }
+    }
+}
+
+/// A loaded network as the extractor runs it.
+enum Runner {
+    /// rust-bert's BERT in padded batches (the GPU).
+    Batched(Box<Tagger>),
+    /// [`CpuBert`], one window at a time.
+    Cpu(CpuTagger),
 }
 
 /// The learned extractor. Each worker thread borrows a network from a small pool (libtorch
@@ -323,9 +405,9 @@ impl TaggerOptions {
 pub struct TaggerExtractor {
     options: TaggerOptions,
     manifest: Manifest,
-    weights_sha256: String,
+    info: crate::provenance::ModelInfo,
     setup: TagSetup,
-    pool: Mutex<Vec<Tagger>>,
+    pool: Mutex<Vec<Runner>>,
     rules: Option<RulesExtractor>,
 }
 
@@ -340,26 +422,51 @@ impl TaggerExtractor {
                 manifest.task
             )));
         }
-        let setup = TagSetup::new(
-            &options.base_dir, manifest.window_pieces, options.batch_size,
-        )?;
+        let setup = TagSetup::new(&options.base_dir, manifest.window_pieces)?;
         let weights = options.model_dir.join(WEIGHTS_FILE);
-        let weights_sha256 = crate::digest::sha256_file(&weights)
+        let sha256 = crate::digest::sha256_file(&weights)
             .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
+        let mut info = crate::provenance::ModelInfo::of_weights(
+            manifest.name.clone(),
+            manifest.version.clone(),
+            sha256,
+            Some(manifest.base_model.sha256.clone()),
+            &options.model_dir,
+        )
+        .at_precision(options.effective_precision());
+        if options.fill_from_rules {
+            info.id = format!("{}+rules@{}", info.id, crate::VERSION);
+        }
         if options.device == Device::Cpu {
             // One libtorch thread per rayon worker: the workers already fill the cores.
             tch::set_num_threads(1);
         }
-        // Load one network now, so that a broken model fails the run before any document.
-        let first = Tagger::load(&options.model_dir, &options.base_dir, options.device)?;
-        Ok(TaggerExtractor {
+        let mut extractor = TaggerExtractor {
             rules: options.fill_from_rules.then(RulesExtractor::new),
             options,
             manifest,
-            weights_sha256,
+            info,
             setup,
-            pool: Mutex::new(vec![first]),
-        })
+            pool: Mutex::new(Vec::new()),
+        };
+        // Load one network now, so that a broken model fails the run before any document.
+        let first = extractor.load_runner()?;
+        extractor
+            .pool
+            .get_mut()
+            .map_err(|_| poisoned())?
+            .push(first);
+        Ok(extractor)
+    }
+
+    fn load_runner(&self) -> Result<Runner> {
+        let o = &self.options;
+        let tagger = Tagger::load(&o.model_dir, &o.base_dir, o.device)?;
+        if o.device != Device::Cpu {
+            return Ok(Runner::Batched(Box::new(tagger)));
+        }
+        let config = crate::encoder::read_bert_config(&o.base_dir.join("config.json"))?;
+        Ok(Runner::Cpu(CpuTagger::new(&tagger, &config, o.precision)?))
     }
 
     /// The model's manifest.
@@ -367,54 +474,42 @@ impl TaggerExtractor {
         &self.manifest
     }
 
-    fn with_tagger<T>(&self, f: impl FnOnce(&Tagger) -> Result<T>) -> Result<T> {
-        let pooled = self
-            .pool
-            .lock()
-            .map_err(|_| Error::Model("tagger pool poisoned".into()))?
-            .pop();
-        let tagger = match pooled {
-            Some(t) => t,
-            None => Tagger::load(
-                &self.options.model_dir, &self.options.base_dir, self.options.device,
-            )?,
+    fn with_scorer<T>(&self, f: impl FnOnce(&dyn WindowScorer) -> Result<T>) -> Result<T> {
+        let pooled = self.pool.lock().map_err(|_| poisoned())?.pop();
+        let runner = match pooled {
+            Some(r) => r,
+            None => self.load_runner()?,
         };
-        let out = f(&tagger);
+        let out = match &runner {
+            Runner::Batched(tagger) => f(&Batched {
+                net: &tagger.net,
+                device: self.options.device,
+                batch_size: self.options.batch_size,
+            }),
+            Runner::Cpu(cpu) => f(cpu),
+        };
         if let Ok(mut pool) = self.pool.lock() {
-            pool.push(tagger);
+            pool.push(runner);
         }
         out
     }
 }
 
+fn poisoned() -> Error {
+    Error::Model("tagger pool poisoned".into())
+}
+
 impl Extractor for TaggerExtractor {
     fn id(&self) -> String {
-        let base = format!(
-            "{}@{}#{}",
-            self.manifest.name,
-            self.manifest.version,
-            &self.weights_sha256[..12]
-        );
-        match &self.rules {
-            Some(_) => format!("{base}+rules@{}", crate::VERSION),
-            None => base,
-        }
+        self.info.id.clone()
     }
 
     fn model_info(&self) -> crate::provenance::ModelInfo {
-        crate::provenance::ModelInfo {
-            id: self.id(),
-            name: self.manifest.name.clone(),
-            version: self.manifest.version.clone(),
-            sha256: Some(self.weights_sha256.clone()),
-            base_sha256: Some(self.manifest.base_model.sha256.clone()),
-            path: Some(self.options.model_dir.clone()),
-        }
+        self.info.clone()
     }
 
     fn extract(&self, doc: &Document, analysis: &Analysis) -> Result<Vec<Attribution>> {
-        let spans =
-            self.with_tagger(|t| tag_document(&t.net, self.options.device, &self.setup, analysis))?;
+        let spans = self.with_scorer(|scorer| tag_document(scorer, &self.setup, analysis))?;
         let mut found = link::link(analysis, &spans);
         if let Some(rules) = &self.rules {
             fill_gaps(&mut found, rules.extract(doc, analysis)?);

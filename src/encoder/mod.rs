@@ -9,6 +9,8 @@
 //!
 //! The model runs in inference mode (no dropout, no autograd graph).
 
+pub mod cpu;
+
 use crate::error::{Error, Result};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use std::ops::Range;
