@@ -22,8 +22,8 @@ pub const MANIFEST_VERSION: u32 = 1;
 /// A model that a stage used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelInfo {
-    /// The short id written into records (`name@version#sha256-prefix`, with `/int8` when it
-    /// ran with int8 weights, or `rules@version`).
+    /// The short id written into records (`name@version#sha256-prefix`, the version with
+    /// `+int8` when it ran with int8 weights, or `rules@version`).
     pub id: String,
     /// Model name from its manifest (`rules` for the rule extractor).
     pub name: String,
@@ -62,10 +62,19 @@ impl ModelInfo {
     }
 
     /// The same model run at `precision`. int8 changes the scores a little, so it changes the
-    /// id too: reruns then never mix records of the two precisions.
+    /// id too (reruns then never mix records of the two precisions), as semver build metadata
+    /// on the version, which keeps the contract's `name@version#sha256-prefix` shape:
+    /// `name@1.1.0+int8#686440d13de2`.
     pub fn at_precision(mut self, precision: crate::encoder::cpu::Precision) -> Self {
         if precision == crate::encoder::cpu::Precision::Int8 {
-            self.id = format!("{}/{}", self.id, precision.name());
+            let sha = self.sha256.as_deref().unwrap_or_default();
+            self.id = format!(
+                "{}@{}+{}#{}",
+                self.name,
+                self.version,
+                precision.name(),
+                &sha[..sha.len().min(12)]
+            );
         }
         self.precision = Some(precision.name().to_string());
         self

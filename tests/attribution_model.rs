@@ -92,7 +92,7 @@ fn the_shipped_model_finds_quotes_and_speakers_in_unseen_text() {
 }
 
 /// int8 is the CPU default; it must find what the trained f32 network finds, and say in its id
-/// that it ran in int8 (so a rerun never mixes the two).
+/// (as semver build metadata) that it ran in int8, so a rerun never mixes the two.
 #[test]
 fn int8_and_f32_find_the_same_quotes() {
     use newsquotes::encoder::cpu::Precision;
@@ -109,7 +109,8 @@ fn int8_and_f32_find_the_same_quotes() {
     };
     let (exact_id, exact) = run(Precision::F32);
     let (int8_id, int8) = run(Precision::Int8);
-    assert_eq!(int8_id, format!("{exact_id}/int8"));
+    let (name_version, sha) = exact_id.split_once('#').unwrap();
+    assert_eq!(int8_id, format!("{name_version}+int8#{sha}"));
     let spans = |found: &[newsquotes::attribution::Attribution]| {
         found
             .iter()
