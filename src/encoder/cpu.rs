@@ -3,9 +3,10 @@
 //! rust-bert's BERT is what we train with (autograd, dropout, batches with attention masks).
 //! For inference on the CPU this forward pass is faster, for three reasons measured on the
 //! 2-core development machine:
-//! - linear layers can run with int8 weights through FBGEMM ([`Precision::Int8`]): a
+//! - linear layers can run with integer weights through FBGEMM ([`Precision::Int8`]): a
 //!   256 x 384 x 1536 product takes 2.4 ms instead of 5.2 ms on one core;
-//! - attention is one fused `scaled_dot_product_attention` call and Q, K and V are one product;
+//! - attention is libtorch's fused CPU flash-attention kernel (4 ms per layer at 256 pieces
+//!   instead of 11 ms), and Q, K and V are one product;
 //! - every sequence runs on its own, unpadded: one 256-piece window is 1.3 times faster per
 //!   wordpiece than a batch of eight (the matrices stay in cache), and no padding is computed.
 //!
@@ -34,7 +35,8 @@ use tch::{nn, Kind, Scalar, Tensor};
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// int8 weights and dynamically quantised activations (FBGEMM): about twice as fast.
+    /// Integer weights (7 bits, a scale per output row) and dynamically quantised 8-bit
+    /// activations (FBGEMM): about twice as fast.
     #[default]
     Int8,
     /// Full single precision, as trained.
