@@ -51,7 +51,7 @@ impl ModelInfo {
         path: &std::path::Path,
     ) -> Self {
         ModelInfo {
-            id: format!("{name}@{version}#{}", &sha256[..sha256.len().min(12)]),
+            id: weights_id(&name, &version, &sha256),
             name,
             version,
             sha256: Some(sha256),
@@ -67,18 +67,21 @@ impl ModelInfo {
     /// `name@1.1.0+int8#686440d13de2`.
     pub fn at_precision(mut self, precision: crate::encoder::cpu::Precision) -> Self {
         if precision == crate::encoder::cpu::Precision::Int8 {
-            let sha = self.sha256.as_deref().unwrap_or_default();
-            self.id = format!(
-                "{}@{}+{}#{}",
-                self.name,
-                self.version,
-                precision.name(),
-                &sha[..sha.len().min(12)]
+            let version = format!("{}+{}", self.version, precision.name());
+            self.id = weights_id(
+                &self.name,
+                &version,
+                self.sha256.as_deref().unwrap_or_default(),
             );
         }
         self.precision = Some(precision.name().to_string());
         self
     }
+}
+
+/// `name@version#` and the first 12 hex digits of the weights' sha256.
+fn weights_id(name: &str, version: &str, sha256: &str) -> String {
+    format!("{name}@{version}#{}", &sha256[..sha256.len().min(12)])
 }
 
 /// One input file as read by the run.

@@ -116,6 +116,7 @@ impl Manifest {
 
 /// One loaded network with the weights it owns.
 pub struct Tagger {
+    config: BertConfig,
     // Owns the tensors `net` uses.
     vars: nn::VarStore,
     net: TaggerNet,
@@ -128,7 +129,7 @@ impl Tagger {
         let mut vars = nn::VarStore::new(device);
         let net = TaggerNet::new(&vars.root(), &config);
         crate::weights::load_base(&mut vars, &base_dir.join("model.safetensors"), model::HEAD)?;
-        Ok(Tagger { vars, net })
+        Ok(Tagger { config, vars, net })
     }
 
     /// A trained tagger: the base model with a model folder's delta over it.
@@ -146,6 +147,11 @@ impl Tagger {
     /// The network, for training.
     pub fn net(&self) -> &TaggerNet {
         &self.net
+    }
+
+    /// The network for inference on the CPU at `precision` (the variables must be on the CPU).
+    pub fn for_cpu(&self, precision: Precision) -> Result<CpuTagger> {
+        CpuTagger::new(self, precision)
     }
 }
 
@@ -252,11 +258,11 @@ pub struct CpuTagger {
 
 impl CpuTagger {
     /// Takes a loaded tagger's variables (which must be on the CPU).
-    pub fn new(tagger: &Tagger, config: &BertConfig, precision: Precision) -> Result<Self> {
+    pub fn new(tagger: &Tagger, precision: Precision) -> Result<Self> {
         let head =
             |what: &str| variable(&tagger.vars, &format!("{}.classifier.{what}", model::HEAD));
         Ok(CpuTagger {
-            bert: CpuBert::new(&tagger.vars, config, precision)?,
+            bert: CpuBert::new(&tagger.vars, &tagger.config, precision)?,
             weight: head("weight")?,
             bias: head("bias")?,
         })
@@ -465,8 +471,7 @@ impl TaggerExtractor {
         if o.device != Device::Cpu {
             return Ok(Runner::Batched(Box::new(tagger)));
         }
-        let config = crate::encoder::read_bert_config(&o.base_dir.join("config.json"))?;
-        Ok(Runner::Cpu(CpuTagger::new(&tagger, &config, o.precision)?))
+        Ok(Runner::Cpu(tagger.for_cpu(o.precision)?))
     }
 
     /// The model's manifest.
