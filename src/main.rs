@@ -140,6 +140,11 @@ struct ExtractArgs {
     /// TOML file of stance targets.
     #[arg(long)]
     targets: Option<PathBuf>,
+    /// Ask the stance model about every target for every quote. By default a target that the
+    /// article never names (no content word of its name, aliases or description, after
+    /// stemming) is "neutral" with score 1 for the article's quotes, without the model.
+    #[arg(long)]
+    no_target_gate: bool,
     /// Folder of trained models.
     #[arg(long)]
     models: Option<PathBuf>,
@@ -182,6 +187,10 @@ struct RerunArgs {
     /// TOML file of stance targets.
     #[arg(long)]
     targets: Option<PathBuf>,
+    /// Ask the stance model about every target, also those an article never names (default:
+    /// the previous run's choice).
+    #[arg(long)]
+    no_target_gate: bool,
     /// Folder of trained models (default: the previous run's).
     #[arg(long)]
     models: Option<PathBuf>,
@@ -323,6 +332,7 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         models_dir: args.models,
         targets: args.targets,
         targets_sha256: None,
+        target_gate: false,
         stance_model: args.classifiers.stance_model,
         claims_model: args.classifiers.claims_model,
         claims: !args.classifiers.no_claims,
@@ -370,6 +380,7 @@ fn extract(args: ExtractArgs) -> Result<()> {
             models_dir: args.models,
             targets_sha256: targets_fingerprint(args.targets.as_ref())?,
             targets: args.targets,
+            target_gate: !args.no_target_gate,
             stance_model: args.classifiers.stance_model,
             claims_model: args.classifiers.claims_model,
             claims: !args.classifiers.no_claims,
@@ -433,6 +444,7 @@ fn rerun(args: RerunArgs) -> Result<()> {
             models_dir: args.models.or_else(|| before.models_dir.clone()),
             targets_sha256: targets_fingerprint(args.targets.as_ref().or(before.targets.as_ref()))?,
             targets: args.targets.or_else(|| before.targets.clone()),
+            target_gate: before.target_gate && !args.no_target_gate,
             stance_model: args.stance_model.or_else(|| before.stance_model.clone()),
             claims_model: args.claims_model.or_else(|| before.claims_model.clone()),
             claims: before.claims && !args.no_claims,

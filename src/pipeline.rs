@@ -8,6 +8,7 @@
 //! memory is bounded whatever the size of the input.
 
 use crate::attribution::Extractor;
+use crate::classify::relevance::Concern;
 use crate::classify::stage::Classification;
 use crate::document::Document;
 use crate::error::{DocError, DocErrorKind};
@@ -51,6 +52,8 @@ pub struct DocOutcome {
     pub doc_sha256: Option<String>,
     /// Whether the records were taken over through [`Reuse`] instead of computed.
     pub reused: bool,
+    /// Which stance targets the document concerns, when the target gate is in use.
+    pub concern: Option<Concern>,
 }
 
 /// How [`Pipeline::run`] cuts the input into chunks.
@@ -92,6 +95,7 @@ impl Pipeline {
             classification: Classification {
                 stance: None,
                 claims: None,
+                gate: None,
             },
             reclassify_reused: false,
         }
@@ -178,6 +182,7 @@ impl Pipeline {
                     reused: reused.is_some(),
                     result: reused.unwrap_or_else(|| self.process_guarded(&doc)),
                     doc_sha256: Some(sha256),
+                    concern: self.classification.concern(&doc.text),
                 }
             }
             Err(e) => DocOutcome {
@@ -186,6 +191,7 @@ impl Pipeline {
                 words: 0,
                 doc_sha256: None,
                 reused: false,
+                concern: None,
             },
         }
     }
@@ -201,16 +207,21 @@ impl Pipeline {
                     !self.classification.is_empty()
                 }
         };
-        let mut records: Vec<&mut Record> = outcomes
-            .iter_mut()
-            .filter(|o| wanted(o))
-            .filter_map(|o| o.result.as_mut().ok())
-            .flatten()
-            .collect();
+        let mut records: Vec<&mut Record> = Vec::new();
+        let mut concerns: Vec<Concern> = Vec::new();
+        for o in outcomes.iter_mut().filter(|o| wanted(o)) {
+            if let Ok(rs) = o.result.as_mut() {
+                if let Some(c) = &o.concern {
+                    concerns.extend(std::iter::repeat_n(c.clone(), rs.len()));
+                }
+                records.extend(rs.iter_mut());
+            }
+        }
         if records.is_empty() {
             return;
         }
-        if let Err(e) = self.classification.apply(&mut records, pool) {
+        let concerns = (concerns.len() == records.len()).then_some(concerns.as_slice());
+        if let Err(e) = self.classification.apply(&mut records, concerns, pool) {
             for o in outcomes.iter_mut().filter(|o| wanted(o)) {
                 o.result = Err(DocError::new(
                     o.doc_id.0.clone(),

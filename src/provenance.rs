@@ -129,6 +129,10 @@ pub struct RunConfig {
     /// sha256 of the targets as the classifier sees them.
     #[serde(default)]
     pub targets_sha256: Option<String>,
+    /// Whether targets a document never names get "neutral" without the stance model
+    /// (`--no-target-gate` turns it off; runs from before the gate have it off).
+    #[serde(default)]
+    pub target_gate: bool,
     /// `--stance-model`, as given.
     #[serde(default)]
     pub stance_model: Option<PathBuf>,

@@ -110,6 +110,7 @@ impl PreviousRun {
             .iter()
             .any(|k| id(&self.manifest.models, k) != id(models, k))
             || self.manifest.config.targets_sha256 != config.targets_sha256
+            || (config.targets.is_some() && self.manifest.config.target_gate != config.target_gate)
     }
 
     /// Opens the previous output's files and reads its document index.

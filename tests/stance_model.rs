@@ -53,12 +53,22 @@ Shopkeepers disagree. \"The congestion charge is a disaster for small businesses
 Berg added that footfall had already fallen by a fifth since the plans were announced.
 ";
 
-#[test]
-fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("harbour.txt");
-    std::fs::write(&input, ARTICLE).unwrap();
-    let targets = dir.path().join("targets.toml");
+const STADIUM: &str = "Stadium plan splits the council
+
+The council also debated a new stadium by the harbour.
+
+\"It would bring thousands of visitors and hundreds of jobs,\" said councillor Ana Ruiz. \"We should build it this decade.\"
+";
+
+/// Runs `extract` on `articles` (file name, text) with two targets (plus `extra` options) and
+/// returns the records.
+fn extract_harbour(dir: &std::path::Path, articles: &[(&str, &str)], extra: &[&str]) -> Vec<Value> {
+    let input = dir.join("articles");
+    std::fs::create_dir_all(&input).unwrap();
+    for (name, text) in articles {
+        std::fs::write(input.join(name), text).unwrap();
+    }
+    let targets = dir.join("targets.toml");
     std::fs::write(
         &targets,
         "[[target]]\nname = \"the congestion charge\"\naliases = [\"the charge\"]\n\n\
@@ -71,6 +81,7 @@ fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
         .arg(&input)
         .arg("--targets")
         .arg(&targets)
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -78,11 +89,17 @@ fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let records: Vec<Value> = String::from_utf8(out.stdout)
+    String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = extract_harbour(dir.path(), &[("harbour.txt", ARTICLE)], &[]);
     assert!(records.len() >= 3, "{records:?}");
     let stance_id = manifest("stance-minilm")["name"]
         .as_str()
@@ -100,6 +117,9 @@ fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
             let score = s["score"].as_f64().unwrap();
             assert!((1.0 / 3.0..=1.0).contains(&score), "{s}");
         }
+        // The article never names a stadium: the gate answers without the model.
+        assert_eq!(stance[1]["label"], "neutral", "{r}");
+        assert_eq!(stance[1]["score"].as_f64(), Some(1.0), "{r}");
         let claim = &r["claim"];
         let score = claim["score"].as_f64().unwrap();
         assert_eq!(claim["checkworthy"].as_bool().unwrap(), score >= 0.5);
@@ -110,6 +130,43 @@ fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
             .unwrap()
             .starts_with("claims-minilm@"));
     }
+}
+
+#[test]
+fn the_target_gate_only_changes_targets_the_article_never_names() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each article names one of the two targets, so the pairs asked differ between records.
+    let articles = [("harbour.txt", ARTICLE), ("stadium.txt", STADIUM)];
+    let gated = extract_harbour(dir.path(), &articles, &["--no-claims"]);
+    let asked = extract_harbour(dir.path(), &articles, &["--no-claims", "--no-target-gate"]);
+    assert_eq!(gated.len(), asked.len());
+    let mut unnamed_scores = Vec::new();
+    for (g, a) in gated.iter().zip(&asked) {
+        assert_eq!(g["quote"], a["quote"]);
+        let named = if g["doc_id"].as_str().unwrap().contains("stadium") {
+            1
+        } else {
+            0
+        };
+        assert_eq!(
+            g["stance"][named], a["stance"][named],
+            "named targets are asked either way"
+        );
+        let unnamed = &g["stance"][1 - named];
+        assert_eq!(
+            (unnamed["label"].as_str(), unnamed["score"].as_f64()),
+            (Some("neutral"), Some(1.0))
+        );
+        unnamed_scores.push(a["stance"][1 - named]["score"].as_f64().unwrap());
+    }
+    assert!(gated
+        .iter()
+        .any(|r| r["doc_id"].as_str().unwrap().contains("stadium")));
+    // Without the gate the model answers for the unnamed target too, with its own scores.
+    assert!(
+        unnamed_scores.iter().any(|&s| s < 1.0),
+        "{unnamed_scores:?}"
+    );
 }
 
 #[test]

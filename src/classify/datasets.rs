@@ -5,7 +5,7 @@
 //! | set | target | text | labels |
 //! |---|---|---|---|
 //! | P-Stance | the politician | tweet | FAVOR -> favor, AGAINST -> against |
-//! | IBM claim stance | the motion's target (`topicTarget`) | claim | PRO -> favor, CON -> against, reversed when the motion opposes its target (`topicSentiment` -1) |
+//! | IBM claim stance | the motion's target (`topicTarget`) | claim | PRO -> favor, CON -> against, reversed when the motion opposes its target (`topicSentiment` -1); training also pairs each claim with its own target (`claims.claimTarget.text`) and `claims.claimSentiment` |
 //! | Emergent | claim headline | article headline | for -> favor, against -> against, observing -> neutral |
 //! | FNC-1 | headline | article body | agree -> favor, disagree -> against, discuss and unrelated -> neutral |
 //!
@@ -243,11 +243,29 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                     ("CON", true) | ("PRO", false) => "against",
                     _ => continue,
                 };
-                if in_split {
+                if !in_split {
+                    continue;
+                }
+                let claim = field(&row, "claims.claimCorrectedText", &path)?;
+                out.push(stance_example(
+                    field(&row, "topicTarget", &path)?,
+                    claim,
+                    label,
+                ));
+                // Training also learns the claim's sentiment toward the target it names
+                // itself ("Exposure to violent video games" in "Exposure to violent video
+                // games causes aggression"): the annotators' first step toward the stance,
+                // and the way news quotes mostly meet their targets, by name.
+                if split == Split::Train && field(&row, "claims.Compatible", &path)? == "yes" {
+                    let sentiment = match field(&row, "claims.claimSentiment", &path)? {
+                        "1" => "favor",
+                        "-1" => "against",
+                        _ => continue,
+                    };
                     out.push(stance_example(
-                        field(&row, "topicTarget", &path)?,
-                        field(&row, "claims.claimCorrectedText", &path)?,
-                        label,
+                        field(&row, "claims.claimTarget.text", &path)?,
+                        claim,
+                        sentiment,
                     ));
                 }
             }
@@ -388,5 +406,49 @@ mod tests {
         assert_eq!(train[0].label, "favor");
         assert_eq!(train[1].label, "against");
         assert!(detect(&dir.path().join("data/nothing")).is_err());
+    }
+
+    #[test]
+    fn ibm_claims_are_stance_toward_the_motion_target_and_train_on_their_own_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = "topicId,split,topicText,topicTarget,topicSentiment,claims.stance,\
+                      claims.claimCorrectedText,claims.Compatible,claims.claimTarget.text,\
+                      claims.claimSentiment";
+        let rows = [
+            // Topic 1 (training): the motion opposes its target, so PRO is against it.
+            "1,train,This house would ban boxing,boxing,-1,PRO,Boxing causes brain damage,yes,Boxing,-1",
+            "1,train,This house would ban boxing,boxing,-1,CON,x,no,,",
+            // Topic 5 is a dev topic; topic 7 is in the test split.
+            "5,train,This house supports nuclear power,nuclear power,1,PRO,Reactors are clean,yes,Reactors,1",
+            "7,test,This house supports zoos,zoos,1,CON,Zoos confine animals,yes,Zoos,-1",
+        ];
+        std::fs::write(
+            dir.path().join(SetKind::Ibm.marker()),
+            format!("{header}\n{}\n", rows.join("\n")),
+        )
+        .unwrap();
+        let set = detect(dir.path()).unwrap();
+        let pairs = |split| -> Vec<(String, String)> {
+            load(&set, split)
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.target.unwrap(), e.label))
+                .collect()
+        };
+        let owned = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(t, l)| (t.to_string(), l.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            pairs(Split::Train),
+            owned(&[
+                ("boxing", "against"),
+                ("Boxing", "against"),
+                ("boxing", "favor")
+            ])
+        );
+        assert_eq!(pairs(Split::Dev), owned(&[("nuclear power", "favor")]));
+        assert_eq!(pairs(Split::Test), owned(&[("zoos", "against")]));
     }
 }

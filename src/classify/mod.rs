@@ -8,6 +8,7 @@ pub mod datasets;
 pub mod hf;
 pub mod model;
 pub mod net;
+pub mod relevance;
 pub mod stage;
 pub mod statements;
 pub mod targets;

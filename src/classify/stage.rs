@@ -11,6 +11,7 @@
 //! that, so output does not depend on how documents were grouped.
 
 use super::classifier::{Classifier, Task};
+use super::relevance::{Concern, TargetGate, GATED_SCORE};
 use super::targets::Target;
 use crate::error::Result;
 use crate::provenance::ModelInfo;
@@ -31,6 +32,9 @@ pub struct Classification {
     pub stance: Option<(Classifier, Vec<Target>)>,
     /// The check-worthiness model, when one is in use.
     pub claims: Option<Classifier>,
+    /// Answers "neutral" without the model for targets a document never names (see
+    /// [`super::relevance`]); `None` asks the model about every target.
+    pub gate: Option<TargetGate>,
 }
 
 /// The statement a record's stance is judged on: speaker and cue, then the quote.
@@ -103,12 +107,22 @@ impl Classification {
         m
     }
 
+    /// Which targets `document` concerns, when the gate is in use with a stance model.
+    pub fn concern(&self, document: &str) -> Option<Concern> {
+        self.stance
+            .as_ref()
+            .and(self.gate.as_ref())
+            .map(|g| g.concern(document))
+    }
+
     /// Check-worthiness of each of `claim_texts` and stance toward every target of each of
-    /// `stance_texts` (empty when that model is not in use).
+    /// `stance_texts` (empty when that model is not in use). `concerns`, one per stance text,
+    /// names the targets its document concerns; the others are "neutral" without the model.
     pub fn classify(
         &self,
         claim_texts: &[String],
         stance_texts: &[String],
+        concerns: Option<&[Concern]>,
         pool: &rayon::ThreadPool,
     ) -> Result<Classified> {
         let mut claims = vec![None; claim_texts.len()];
@@ -126,23 +140,37 @@ impl Classification {
         let mut stances = vec![Vec::new(); stance_texts.len()];
         if let Some((model, targets)) = &self.stance {
             let texts: Vec<String> = targets.iter().map(Target::classifier_text).collect();
-            let pairs = stance_texts
-                .iter()
-                .flat_map(|s| texts.iter().map(move |t| (Some(t.clone()), s.clone())));
+            let everything = Concern::all(targets.len());
+            let concern = |k: usize| concerns.and_then(|c| c.get(k)).unwrap_or(&everything);
+            let pairs = stance_texts.iter().enumerate().flat_map(|(k, s)| {
+                texts
+                    .iter()
+                    .enumerate()
+                    .filter(move |&(t, _)| concern(k).concerns(t))
+                    .map(move |(_, t)| (Some(t.clone()), s.clone()))
+            });
             let (unique, index) = dedupe(pairs);
             let scores = score_unique(model, &unique, pool)?;
             let labels = Task::Stance.labels();
+            let mut pending = index.iter();
             for (k, stance) in stances.iter_mut().enumerate() {
                 *stance = targets
                     .iter()
                     .enumerate()
                     .map(|(t, target)| {
-                        let probs = &scores[index[k * targets.len() + t]];
-                        let best = super::argmax(probs);
+                        // `index` holds one entry per pair asked, in the order built above.
+                        let asked = concern(k).concerns(t).then(|| pending.next()).flatten();
+                        let (label, score) = match asked {
+                            Some(&u) => {
+                                let best = super::argmax(&scores[u]);
+                                (labels[best], scores[u].get(best).copied().unwrap_or(0.0))
+                            }
+                            None => ("neutral", GATED_SCORE),
+                        };
                         Stance {
                             target: target.name.clone(),
-                            label: labels[best].to_string(),
-                            score: round4(probs.get(best).copied().unwrap_or(0.0)),
+                            label: label.to_string(),
+                            score: round4(score),
                         }
                     })
                     .collect();
@@ -152,11 +180,17 @@ impl Classification {
     }
 
     /// Sets `stance`, `claim` and their provenance on every record (replacing what they held).
-    /// Check-worthiness is judged on the quote alone, stance on [`statement`].
-    pub fn apply(&self, records: &mut [&mut Record], pool: &rayon::ThreadPool) -> Result<()> {
+    /// Check-worthiness is judged on the quote alone, stance on [`statement`]; `concerns`, one
+    /// per record, names the targets its document concerns.
+    pub fn apply(
+        &self,
+        records: &mut [&mut Record],
+        concerns: Option<&[Concern]>,
+        pool: &rayon::ThreadPool,
+    ) -> Result<()> {
         let quotes: Vec<String> = records.iter().map(|r| r.quote.text.clone()).collect();
         let statements: Vec<String> = records.iter().map(|r| statement(r)).collect();
-        let (claims, stances) = self.classify(&quotes, &statements, pool)?;
+        let (claims, stances) = self.classify(&quotes, &statements, concerns, pool)?;
         let models = self.models();
         for ((r, claim), stance) in records.iter_mut().zip(claims).zip(stances) {
             r.claim = claim;

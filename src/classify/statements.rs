@@ -99,7 +99,7 @@ pub fn run(
             .iter()
             .filter_map(|(_, t)| t.as_ref().ok().cloned())
             .collect();
-        let (claims, stances) = classification.classify(&texts, &texts, pool)?;
+        let (claims, stances) = classification.classify(&texts, &texts, None, pool)?;
         let mut results = claims.into_iter().zip(stances);
         let mut buf = Vec::new();
         for (id, text) in &chunk {

@@ -17,6 +17,7 @@ pub mod journal;
 
 use crate::attribution::{build_extractor, ExtractorChoice};
 use crate::classify::classifier::{self, Classifier, Task};
+use crate::classify::relevance::TargetGate;
 use crate::classify::stage::Classification;
 use crate::classify::targets;
 use crate::error::{Error, Result};
@@ -177,7 +178,15 @@ pub fn build_classification(config: &RunConfig) -> Result<Classification> {
     } else {
         None
     };
-    Ok(Classification { stance, claims })
+    let gate = match &stance {
+        Some((_, targets)) if config.target_gate => Some(TargetGate::new(targets)),
+        _ => None,
+    };
+    Ok(Classification {
+        stance,
+        claims,
+        gate,
+    })
 }
 
 /// Builds the pipeline with the models the configuration asks for.

@@ -172,7 +172,7 @@ pub fn run_stance(args: &TrainStanceArgs) -> Result<()> {
             "input": "pair: first segment the target, second the statement; at extraction the statement is the speaker and cue followed by the quote",
             "mapping": {
                 "pstance": "target = politician, text = tweet; FAVOR -> favor, AGAINST -> against",
-                "ibm_claim_stance": "target = topicTarget (what the debate motion is about), text = claim; PRO -> favor and CON -> against when the motion supports its target (topicSentiment 1), the reverse when it opposes it (-1); dev = train topics with id % 5 == 0",
+                "ibm_claim_stance": "target = topicTarget (what the debate motion is about), text = claim; PRO -> favor and CON -> against when the motion supports its target (topicSentiment 1), the reverse when it opposes it (-1); training also pairs each compatible claim with its own target (claims.claimTarget.text) and its claimSentiment, 1 -> favor, -1 -> against; dev = train topics with id % 5 == 0 (topicTarget pairs only)",
                 "emergent": "target = claimHeadline, text = articleHeadline; for -> favor, against -> against, observing -> neutral; dev = a tenth of train claims",
                 "fnc1": "target = headline, text = body; agree -> favor, disagree -> against, discuss, unrelated -> neutral; competition test split by body (train 3/5, dev 1/5, test 1/5); every split keeps 1/3 of discuss and 1/10 of unrelated pairs",
             },

@@ -456,6 +456,7 @@ mod tests {
                 words: 3,
                 doc_sha256: None,
                 reused: false,
+                concern: None,
             },
             DocOutcome {
                 doc_id: DocId("d2".into()),
@@ -463,6 +464,7 @@ mod tests {
                 words: 0,
                 doc_sha256: None,
                 reused: false,
+                concern: None,
             },
         ]
     }
