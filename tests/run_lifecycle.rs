@@ -598,4 +598,36 @@ fn rerun_with_new_targets_classifies_stance_again_without_extracting() {
     )
     .unwrap();
     assert_eq!(first_line["stance"][1]["target"], "the strike");
+
+    // Turning the target gate off changes what the stance stage answers: classified again,
+    // and the same as a full run without the gate.
+    let ungated = dir.path().join("ungated.jsonl");
+    let out = run_ok(&[
+        "rerun",
+        path_str(&second),
+        "--no-target-gate",
+        "-o",
+        path_str(&ungated),
+        "--progress",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("classified again"), "{stderr}");
+    let full_ungated = dir.path().join("full-ungated.jsonl");
+    run_ok(&[
+        "extract",
+        "corpus",
+        "--targets",
+        path_str(&b),
+        "--no-target-gate",
+        "-o",
+        path_str(&full_ungated),
+        "--progress",
+        "never",
+    ]);
+    assert!(read(&ungated) == read(&full_ungated));
+    assert!(
+        read(&ungated) != read(&full),
+        "no article of corpus/ left a target unnamed"
+    );
 }

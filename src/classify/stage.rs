@@ -6,6 +6,7 @@
 //! length so that batches carry almost no padding, and the batches are spread over the rayon
 //! pool. The classifier sees what carries a stance: the speaker and cue before the quote
 //! ("Sergei Ryabkov insisted: ..."), with the target and its aliases as the other segment.
+//! Targets that a record's article never names are not asked about ([`super::relevance`]).
 //!
 //! Scores are rounded to four decimals: the float noise of different batch shapes stays below
 //! that, so output does not depend on how documents were grouped.
