@@ -16,9 +16,10 @@ use rust_stemmers::{Algorithm, Stemmer};
 use std::collections::HashSet;
 use unicode_segmentation::UnicodeSegmentation;
 
-/// The score of a "neutral" given by the gate: the article never names the target, which is
-/// what the label means, so it is not a model's estimate.
-pub const GATED_SCORE: f32 = 1.0;
+/// The score of a "neutral" given by the gate: the share of FNC-1's competition pairs answered
+/// by the gate (10,772 of 25,413, headline as the target, body as the article) that are
+/// annotated "unrelated" or "discuss" (`tests/target_gate.rs`).
+pub const GATED_SCORE: f32 = 0.998;
 
 /// Per target, whether a document concerns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
