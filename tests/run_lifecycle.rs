@@ -28,6 +28,14 @@ fn run_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Runs `rerun PREVIOUS [OPTIONS] -o OUTPUT` (no progress display) and returns its stderr.
+fn rerun_ok(previous: &Path, options: &[&str], output: &Path) -> String {
+    let mut args = vec!["rerun", path_str(previous)];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&["-o", path_str(output), "--progress", "never"]);
+    String::from_utf8_lossy(&run_ok(&args).stderr).into_owned()
+}
+
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 temp path")
 }
@@ -430,15 +438,7 @@ fn rerun_processes_only_new_and_edited_documents_and_matches_a_full_run() {
     fs::remove_file(corpus.join("court-brightwater-ferry-trial.txt")).unwrap();
 
     let rerun = dir.path().join("rerun.jsonl");
-    let out = run_ok(&[
-        "rerun",
-        path_str(&first),
-        "-o",
-        path_str(&rerun),
-        "--progress",
-        "never",
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = rerun_ok(&first, &[], &rerun);
     assert!(
         stderr.contains("reused from the previous output: 5 documents, processed: 3"),
         "{stderr}"
@@ -472,17 +472,7 @@ fn rerun_processes_only_new_and_edited_documents_and_matches_a_full_run() {
 
     // Another extractor makes every previous record stale.
     let rules = dir.path().join("rules.jsonl");
-    let out = run_ok(&[
-        "rerun",
-        path_str(&first),
-        "--extractor",
-        "rules",
-        "-o",
-        path_str(&rules),
-        "--progress",
-        "never",
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = rerun_ok(&first, &["--extractor", "rules"], &rules);
     assert!(stderr.contains("attribution model changed"), "{stderr}");
     assert!(!stderr.contains("reused from"), "{stderr}");
 }
@@ -583,17 +573,7 @@ fn rerun_with_new_targets_classifies_stance_again_without_extracting() {
         "never",
     ]);
     let second = dir.path().join("second.jsonl");
-    let out = run_ok(&[
-        "rerun",
-        path_str(&first),
-        "--targets",
-        path_str(&b),
-        "-o",
-        path_str(&second),
-        "--progress",
-        "never",
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = rerun_ok(&first, &["--targets", path_str(&b)], &second);
     assert!(stderr.contains("classified again"), "{stderr}");
     assert!(
         stderr.contains("reused from the previous output: 13 documents, processed: 0"),
@@ -627,16 +607,7 @@ fn rerun_with_new_targets_classifies_stance_again_without_extracting() {
     // Turning the target gate off changes what the stance stage answers: classified again,
     // and the same as a full run without the gate.
     let ungated = dir.path().join("ungated.jsonl");
-    let out = run_ok(&[
-        "rerun",
-        path_str(&second),
-        "--no-target-gate",
-        "-o",
-        path_str(&ungated),
-        "--progress",
-        "never",
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = rerun_ok(&second, &["--no-target-gate"], &ungated);
     assert!(stderr.contains("classified again"), "{stderr}");
     let full_ungated = dir.path().join("full-ungated.jsonl");
     run_ok(&[

@@ -76,9 +76,10 @@ impl TargetGate {
             if open.iter().all(|&o| o) {
                 break;
             }
-            let stem = self.stemmer.stem(&word.to_lowercase()).into_owned();
+            let lower = word.to_lowercase();
+            let stem = self.stemmer.stem(&lower);
             for (o, keys) in open.iter_mut().zip(&self.keys) {
-                *o = *o || keys.contains(&stem);
+                *o = *o || keys.contains(stem.as_ref());
             }
         }
         Concern(open)

@@ -108,12 +108,10 @@ impl Classification {
         m
     }
 
-    /// Which targets `document` concerns, when the gate is in use with a stance model.
+    /// Which targets `document` concerns, when the gate is in use (it is only built with a
+    /// stance model).
     pub fn concern(&self, document: &str) -> Option<Concern> {
-        self.stance
-            .as_ref()
-            .and(self.gate.as_ref())
-            .map(|g| g.concern(document))
+        self.gate.as_ref().map(|g| g.concern(document))
     }
 
     /// Check-worthiness of each of `claim_texts` and stance toward every target of each of
@@ -142,29 +140,33 @@ impl Classification {
         if let Some((model, targets)) = &self.stance {
             let texts: Vec<String> = targets.iter().map(Target::classifier_text).collect();
             let everything = Concern::all(targets.len());
-            let concern = |k: usize| concerns.and_then(|c| c.get(k)).unwrap_or(&everything);
-            let pairs = stance_texts.iter().enumerate().flat_map(|(k, s)| {
-                texts
-                    .iter()
-                    .enumerate()
-                    .filter(move |&(t, _)| concern(k).concerns(t))
-                    .map(move |(_, t)| (Some(t.clone()), s.clone()))
-            });
-            let (unique, index) = dedupe(pairs);
+            // Per (statement, target), the pair asked of the model; `None` where the gate
+            // answers.
+            let mut pairs = Vec::new();
+            let mut asked = Vec::with_capacity(stance_texts.len() * targets.len());
+            for (k, s) in stance_texts.iter().enumerate() {
+                let concern = concerns.and_then(|c| c.get(k)).unwrap_or(&everything);
+                for (t, text) in texts.iter().enumerate() {
+                    asked.push(concern.concerns(t).then(|| {
+                        pairs.push((Some(text.clone()), s.clone()));
+                        pairs.len() - 1
+                    }));
+                }
+            }
+            let (unique, index) = dedupe(pairs.into_iter());
             let scores = score_unique(model, &unique, pool)?;
             let labels = Task::Stance.labels();
-            let mut pending = index.iter();
-            for (k, stance) in stances.iter_mut().enumerate() {
+            let mut asked = asked.into_iter();
+            for stance in stances.iter_mut() {
                 *stance = targets
                     .iter()
-                    .enumerate()
-                    .map(|(t, target)| {
-                        // `index` holds one entry per pair asked, in the order built above.
-                        let asked = concern(k).concerns(t).then(|| pending.next()).flatten();
-                        let (label, score) = match asked {
-                            Some(&u) => {
-                                let best = super::argmax(&scores[u]);
-                                (labels[best], scores[u].get(best).copied().unwrap_or(0.0))
+                    .zip(asked.by_ref())
+                    .map(|(target, pair)| {
+                        let (label, score) = match pair {
+                            Some(p) => {
+                                let probs = &scores[index[p]];
+                                let best = super::argmax(probs);
+                                (labels[best], probs.get(best).copied().unwrap_or(0.0))
                             }
                             None => ("neutral", GATED_SCORE),
                         };
