@@ -1,31 +1,55 @@
 //! newsquotes: turns news corpora into datasets of who said what, and where they stand.
 //!
-//! Data flows one way through the stages, each in a module of its own:
-//! [`reader`] (corpus files to [`document::Document`]s) -> [`text`] (normalisation with an exact
-//! map back to the original, sentences, tokens) -> [`attribution`] (quotes, cues, source mentions)
-//! -> [`speakers`] (in-document coreference to canonical speakers) -> [`record`] (the contract's
-//! output records) -> [`writer`]. [`pipeline`] runs the stages over many documents in parallel,
-//! and [`eval`] scores the output against annotated corpora.
+//! # Data flow
+//!
+//! [`reader`] turns corpus files into [`document::Document`]s. The [`pipeline`] passes chunks
+//! of them through an ordered list of named stages ([`pipeline::Stage`]), each adding to one
+//! [`pipeline::Annotated`] object per document:
+//!
+//! 1. `text`: normalisation with an exact map back to the original, sentences, tokens
+//!    ([`text`]);
+//! 2. `attribution`: quotes, cues and source mentions ([`attribution`]: the trained tagger or
+//!    the rules);
+//! 3. `speakers`: in-document resolution of each mention to a canonical speaker ([`speakers`]);
+//! 4. `records`: the contract's records with code-point offsets into the original ([`record`]);
+//! 5. `stance` and `claims`: stance toward the user's targets and check-worthiness, batched over
+//!    the chunk ([`classify`]).
+//!
+//! [`writer`] formats the outcomes (JSONL, CSV, Parquet) and [`run`] owns a whole run: the
+//! output files written through [`atomic`], the document index, resume, reruns
+//! ([`run::rerun`]), the summary and the run manifest ([`run::manifest`]). [`report`] and
+//! [`stats`] read outputs back; [`eval`] scores outputs and models on annotated data, and
+//! [`train`] trains our models, both through the same pipeline.
+//!
+//! # Layers
+//!
+//! Imports go one way, from the top of this list to the bottom (`tests/layers.rs` checks it):
+//! `stats`; `report`, `train`; `run`, `eval`, `statements`; `writer`; `pipeline`; `classify`;
+//! `record`; `speakers`; `attribution`; `encoder`, `weights`; `models`; `digest`, `atomic`,
+//! `datasets`, `reader`; `error`, `document`, `text`; `span`, `progress`.
 
+#![warn(missing_docs)]
+
+pub mod atomic;
 pub mod attribution;
 pub mod classify;
+pub mod datasets;
 pub mod digest;
 pub mod document;
 pub mod encoder;
 pub mod error;
 pub mod eval;
+pub mod models;
 pub mod pipeline;
 pub mod progress;
-pub mod provenance;
 pub mod reader;
 pub mod record;
 pub mod report;
-pub mod rerun;
 pub mod run;
 pub mod span;
 pub mod speakers;
+pub mod statements;
 pub mod stats;
-pub mod summary;
 pub mod text;
 pub mod train;
 pub mod weights;

@@ -3,13 +3,13 @@
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 use newsquotes::attribution::ExtractorChoice;
-use newsquotes::classify::classifier::Task;
 use newsquotes::classify::targets;
-use newsquotes::encoder::cpu::Precision;
+use newsquotes::models::Precision;
+use newsquotes::models::Task;
 use newsquotes::progress::ProgressMode;
-use newsquotes::provenance::RunConfig;
 use newsquotes::reader;
-use newsquotes::rerun::PreviousRun;
+use newsquotes::run::manifest::RunConfig;
+use newsquotes::run::rerun::PreviousRun;
 use newsquotes::run::{self, RunRequest};
 use newsquotes::writer::Format;
 use std::path::PathBuf;
@@ -347,7 +347,7 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         bail!("nothing to classify: give --targets, or a check-worthiness model");
     }
     let started = std::time::Instant::now();
-    let (done, failed) = newsquotes::classify::statements::run(
+    let (done, failed) = newsquotes::statements::run(
         &classification,
         &args.input,
         args.output.as_ref(),

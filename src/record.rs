@@ -170,19 +170,18 @@ fn text_span(analysis: &Analysis, range: &NormRange) -> Result<TextSpan, String>
     })
 }
 
-/// Builds the records of one document from its attributions and resolved speakers (same order).
+/// Builds the records of one document from its attributions, each with its resolved speaker.
 /// Fails only if an extractor reported a range that does not map back to the original, which is
 /// a bug: the document then gets an error line instead of records with wrong offsets.
-pub fn build_records(
+pub fn build_records<'q>(
     doc: &Document,
     analysis: &Analysis,
-    attributions: &[Attribution],
-    speakers: &[Speaker],
+    quotes: impl IntoIterator<Item = (&'q Attribution, &'q Speaker)>,
     provenance: &Provenance,
 ) -> Result<Vec<Record>, DocError> {
     let fail = |m: String| DocError::new(doc.id.0.clone(), DocErrorKind::Processing, m);
-    let mut out = Vec::with_capacity(attributions.len());
-    for (a, s) in attributions.iter().zip(speakers) {
+    let mut out = Vec::new();
+    for (a, s) in quotes {
         let parts = a
             .content
             .iter()

@@ -4,7 +4,6 @@
 
 use crate::error::Result;
 use crate::report::aggregate::{self, percent, Tally, QUOTE_KINDS, SPEAKER_KINDS, STANCE_LABELS};
-use crate::report::manifest;
 use comfy_table::{presets, CellAlignment, Table};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -27,7 +26,7 @@ pub struct StatsArgs {
 /// of documents (documents without records leave no line in the output).
 pub fn run(args: &StatsArgs) -> Result<()> {
     let scan = aggregate::scan(&args.output, 0)?;
-    let known = match manifest::read_for(&args.output) {
+    let known = match crate::run::manifest::read_facts(&args.output) {
         Ok(m) => m.and_then(|m| m.documents),
         Err(e) => {
             eprintln!("warning: run manifest ignored: {e}");

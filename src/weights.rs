@@ -69,12 +69,10 @@ pub fn save_delta(vars: &nn::VarStore, names: &HashSet<String>, path: &Path) -> 
                 .map(|t| (n.clone(), t.to_device(Device::Cpu).to_kind(Kind::Half)))
         })
         .collect();
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    Tensor::write_safetensors(&tensors, tmp.path())
+    let file = crate::atomic::AtomicFile::create(path)?;
+    Tensor::write_safetensors(&tensors, file.temp_path())
         .map_err(|e| Error::Model(format!("cannot write {}: {e}", path.display())))?;
-    tmp.persist(path).map_err(|e| Error::Io(e.error))?;
-    Ok(())
+    file.commit()
 }
 
 /// Loads a delta written by [`save_delta`] over the variables of `vars`. Every tensor in the

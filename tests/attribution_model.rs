@@ -5,12 +5,15 @@
 mod corpus_common;
 
 use corpus_common::{root, run_extract_with};
-use newsquotes::attribution::tagger::{
-    default_model_dir, Manifest, TaggerExtractor, TaggerOptions, WEIGHTS_FILE,
-};
+use newsquotes::attribution::tagger::{TaggerExtractor, TaggerOptions};
 use newsquotes::attribution::{Extractor, QuoteKind};
 use newsquotes::document::Document;
-use newsquotes::encoder::base_model_dir;
+use newsquotes::models::base::base_model_dir;
+use newsquotes::models::{ModelManifest, Task, TaskFields};
+
+fn default_model_dir() -> std::path::PathBuf {
+    Task::Attribution.default_dir()
+}
 use newsquotes::text::Analysis;
 use std::process::Command;
 
@@ -24,7 +27,7 @@ shops along the waterfront about a third of their summer trade.\n";
 
 #[test]
 fn the_manifest_names_the_base_model_setup_installs() {
-    let manifest = Manifest::read(&default_model_dir()).unwrap();
+    let manifest = ModelManifest::read(&default_model_dir()).unwrap();
     assert_eq!(manifest.task, "attribution-tagger");
     let base = base_model_dir().join("model.safetensors");
     let sha = newsquotes::digest::sha256_file(&base).unwrap();
@@ -32,11 +35,14 @@ fn the_manifest_names_the_base_model_setup_installs() {
         manifest.base_model.sha256, sha,
         "the delta was trained on another base"
     );
-    assert_eq!(manifest.tags.len(), 7);
+    let TaskFields::Tagger { tags, dev, .. } = &manifest.fields else {
+        panic!("not a tagger manifest");
+    };
+    assert_eq!(tags.len(), 7);
     // Figures in the manifest are what the README and the eval gate are held to.
-    let f1 = manifest.dev["content_f1"].as_f64().unwrap();
+    let f1 = dev["content_f1"].as_f64().unwrap();
     assert!(f1 >= 0.70, "manifest content F1 {f1}");
-    let size = std::fs::metadata(default_model_dir().join(WEIGHTS_FILE))
+    let size = std::fs::metadata(default_model_dir().join(Task::Attribution.weights_file()))
         .unwrap()
         .len();
     assert!(
@@ -95,7 +101,7 @@ fn the_shipped_model_finds_quotes_and_speakers_in_unseen_text() {
 /// (as semver build metadata) that it ran in int8, so a rerun never mixes the two.
 #[test]
 fn int8_and_f32_find_the_same_quotes() {
-    use newsquotes::encoder::cpu::Precision;
+    use newsquotes::models::Precision;
     let run = |precision| {
         let extractor = TaggerExtractor::load(TaggerOptions {
             precision,

@@ -149,7 +149,7 @@ fn the_cpu_encoder_reproduces_the_reference_embedding() {
     use rust_bert::bert::{BertEmbeddings, BertModel};
     use tch::{nn, Device, Kind};
 
-    let dir = newsquotes::encoder::base_model_dir();
+    let dir = newsquotes::models::base::base_model_dir();
     let config = newsquotes::encoder::read_bert_config(&dir.join("config.json")).unwrap();
     let mut vars = nn::VarStore::new(Device::Cpu);
     let _model = BertModel::<BertEmbeddings>::new(vars.root(), &config);

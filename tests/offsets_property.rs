@@ -131,7 +131,7 @@ proptest! {
             pipeline: newsquotes::VERSION.to_string(),
             models: BTreeMap::from([("attribution".to_string(), extractor.id())]),
         };
-        let records = build_records(&doc, &analysis, &attributions, &resolved, &provenance);
+        let records = build_records(&doc, &analysis, attributions.iter().zip(&resolved), &provenance);
         prop_assert!(records.is_ok(), "build_records failed: {:?}", records.err());
         let original = DocText::new(text, Default::default());
         for record in records.unwrap() {

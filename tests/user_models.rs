@@ -5,10 +5,11 @@
 //! (stance classifier, zero-shot NLI stance, check-worthiness classifier), and its scores must
 //! be the network's own outputs read back from disk.
 
-use newsquotes::classify::classifier::{Classifier, Task};
+use newsquotes::classify::classifier::Classifier;
 use newsquotes::classify::hf::{self, HfConfig};
-use newsquotes::classify::model::batch_tensors;
-use newsquotes::encoder::cpu::Precision;
+use newsquotes::classify::trained::batch_tensors;
+use newsquotes::models::Precision;
+use newsquotes::models::Task;
 use serde_json::{json, Value};
 use std::path::Path;
 use tch::{nn, Device, Kind};
@@ -136,7 +137,7 @@ fn write_model(
     let net = hf::build(&vars, &parsed).unwrap();
     vars.save(dir.join("model.safetensors")).unwrap();
 
-    let encoder = newsquotes::classify::model::TextEncoder::new(tok, 64).unwrap();
+    let encoder = newsquotes::classify::trained::PairTokenizer::new(tok, 64).unwrap();
     let encoded: Vec<_> = inputs
         .iter()
         .map(|(a, b)| encoder.encode(a, *b).unwrap())
@@ -146,7 +147,7 @@ fn write_model(
     let probs = tch::no_grad(|| net.logits(&ids, &mask, &types))
         .unwrap()
         .softmax(-1, Kind::Float);
-    newsquotes::classify::model::rows(&probs).unwrap()
+    newsquotes::classify::trained::rows(&probs).unwrap()
 }
 
 fn close(a: &[f32], b: &[f32]) -> bool {

@@ -8,6 +8,7 @@ pub mod tagger;
 
 use crate::document::Document;
 use crate::error::{Error, Result};
+use crate::models::{ModelInfo, Precision, Task, MANIFEST_FILE};
 use crate::span::NormRange;
 use crate::text::Analysis;
 use serde::{Deserialize, Serialize};
@@ -60,18 +61,8 @@ pub trait Extractor: Send + Sync {
 
     /// What the run manifest records about the model behind [`Extractor::id`]. The default
     /// suits extractors without weights.
-    fn model_info(&self) -> crate::provenance::ModelInfo {
-        let id = self.id();
-        let (name, version) = id.split_once('@').unwrap_or((id.as_str(), ""));
-        crate::provenance::ModelInfo {
-            name: name.to_string(),
-            version: version.to_string(),
-            id: id.clone(),
-            sha256: None,
-            base_sha256: None,
-            path: None,
-            precision: None,
-        }
+    fn model_info(&self) -> ModelInfo {
+        ModelInfo::without_weights(&self.id())
     }
 
     /// Finds the attributions of one document, in text order. An error (a model that fails to
@@ -99,11 +90,18 @@ pub fn build_extractor(
     choice: ExtractorChoice,
     models: Option<&std::path::Path>,
     batch_size: usize,
-    precision: crate::encoder::cpu::Precision,
+    precision: Precision,
 ) -> Result<Box<dyn Extractor>> {
     let model_dir = match models {
-        None => tagger::default_model_dir(),
-        Some(dir) => tagger::find_model(dir, "attribution-tagger")?,
+        None => Task::Attribution.default_dir(),
+        Some(dir) => crate::models::find(dir, Task::Attribution).ok_or_else(|| {
+            Error::Model(format!(
+                "--models {}: no {} model there (a folder with {MANIFEST_FILE} and {})",
+                dir.display(),
+                Task::Attribution.manifest_task(),
+                Task::Attribution.weights_file()
+            ))
+        })?,
     };
     let options = tagger::TaggerOptions {
         model_dir,

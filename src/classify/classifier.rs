@@ -1,58 +1,21 @@
 //! One loaded stance or check-worthiness classifier, whatever it is underneath: our trained
-//! MiniLM ([`super::model`]), a user's classifier whose labels map onto ours, or a user's NLI model
+//! MiniLM ([`super::trained`]), a user's classifier whose labels map onto ours, or a user's NLI model
 //! used zero-shot through a hypothesis template ([`super::hf`]).
 //!
 //! Inputs are scored in batches of similar length. Networks are not shareable between threads,
 //! so each worker borrows one from a small pool (loading another when all are busy), and
 //! libtorch runs single-threaded under the rayon workers, as for attribution.
 
-use super::hf::{self, HfConfig, HfNet, ModelToml};
-use super::model::{
-    batch_tensors, rows, ClassifierManifest, Encoded, OurClassifier, TextEncoder, CLAIM_TASK,
-    STANCE_TASK, WEIGHTS_FILE,
-};
-use super::net::CpuPairNet;
-use super::STANCE_LABELS;
-use crate::encoder::cpu::Precision;
+use super::hf::{self, HfConfig, HfNet};
+use super::net::CpuClassifierNet;
+use super::trained::{batch_tensors, rows, Encoded, PairTokenizer, TrainedClassifier};
 use crate::error::{Error, Result};
-use crate::provenance::ModelInfo;
-use std::path::{Path, PathBuf};
+use crate::models::base::base_model_dir;
+use crate::models::manifest::ModelToml;
+use crate::models::{ModelFolder, ModelInfo, Precision, Task, MANIFEST_FILE};
+use std::path::Path;
 use std::sync::Mutex;
 use tch::{nn, Device, Kind};
-
-/// What a classifier is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Task {
-    /// Stance toward a target: favor / against / neutral.
-    Stance,
-    /// Check-worthiness: the probability of "yes".
-    Claims,
-}
-
-impl Task {
-    /// The stage name in provenance (`stance`, `claims`).
-    pub fn stage(self) -> &'static str {
-        match self {
-            Task::Stance => "stance",
-            Task::Claims => "claims",
-        }
-    }
-
-    /// Our labels for the task, in score order.
-    pub fn labels(self) -> &'static [&'static str] {
-        match self {
-            Task::Stance => &STANCE_LABELS,
-            Task::Claims => &crate::train::classifier::CLAIM_LABELS,
-        }
-    }
-
-    fn manifest_task(self) -> &'static str {
-        match self {
-            Task::Stance => STANCE_TASK,
-            Task::Claims => CLAIM_TASK,
-        }
-    }
-}
 
 /// The default hypothesis of zero-shot stance.
 pub const DEFAULT_STANCE_TEMPLATE: &str = "The speaker is in favor of {target}.";
@@ -76,9 +39,9 @@ enum Reading {
 
 enum Network {
     /// Ours in padded batches (the GPU).
-    Ours(Box<OurClassifier>),
+    Ours(Box<TrainedClassifier>),
     /// Ours on the CPU, one input at a time.
-    Cpu(Box<CpuPairNet>),
+    Cpu(Box<CpuClassifierNet>),
     User(Box<(nn::VarStore, HfNet)>),
 }
 
@@ -110,45 +73,11 @@ type Loader = Box<dyn Fn() -> Result<Network> + Send + Sync>;
 pub struct Classifier {
     task: Task,
     reading: Reading,
-    encoder: TextEncoder,
+    encoder: PairTokenizer,
     loader: Loader,
     pool: Mutex<Vec<Network>>,
     info: ModelInfo,
     batch_size: usize,
-}
-
-/// The default stance model folder of this checkout.
-pub fn default_dir(task: Task) -> PathBuf {
-    let name = match task {
-        Task::Stance => "models/stance-minilm",
-        Task::Claims => "models/claims-minilm",
-    };
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
-}
-
-/// True when `dir` holds a model for `task`: our manifest with that task, or a Hugging Face
-/// folder whose `model.toml` names the task.
-pub fn serves(dir: &Path, task: Task) -> bool {
-    if let Ok(m) = ClassifierManifest::read(dir) {
-        return m.task == task.manifest_task();
-    }
-    dir.join("config.json").exists()
-        && ModelToml::read(dir).is_ok_and(|t| t.task.as_deref() == Some(task.stage()))
-}
-
-/// The model folder for `task` under `--models DIR`: DIR itself, or its first subfolder (by
-/// name) that serves the task.
-pub fn find(dir: &Path, task: Task) -> Option<PathBuf> {
-    if serves(dir, task) {
-        return Some(dir.to_path_buf());
-    }
-    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    subdirs.sort();
-    subdirs.into_iter().find(|d| serves(d, task))
 }
 
 impl Classifier {
@@ -157,20 +86,26 @@ impl Classifier {
     /// `precision` applies to our models on the CPU (see [`crate::encoder::cpu`]); the GPU and
     /// user models run in f32.
     pub fn load(dir: &Path, task: Task, batch_size: usize, precision: Precision) -> Result<Self> {
+        if task == Task::Attribution {
+            return Err(Error::Model(
+                "a classifier serves stance or claims, not attribution".into(),
+            ));
+        }
         let device = Device::cuda_if_available();
         if device == Device::Cpu {
             tch::set_num_threads(1);
         }
-        let classifier = if dir.join(super::model::MANIFEST_FILE).exists() {
+        let classifier = if dir.join(MANIFEST_FILE).exists() {
             Self::load_ours(dir, task, device, batch_size, precision)?
         } else if dir.join("config.json").exists() {
             Self::load_user(dir, task, device, batch_size)?
         } else {
             return Err(Error::Model(format!(
-                "{}: no {} model there (ours: manifest.json + {WEIGHTS_FILE}; Hugging Face: \
+                "{}: no {} model there (ours: manifest.json + {}; Hugging Face: \
                  config.json + model.safetensors + tokenizer)",
                 dir.display(),
-                task.stage()
+                task.stage(),
+                task.weights_file()
             )));
         };
         // Load one network now so that a broken model stops the run before any document.
@@ -186,38 +121,26 @@ impl Classifier {
         batch_size: usize,
         precision: Precision,
     ) -> Result<Self> {
-        let manifest = ClassifierManifest::read(dir)?;
-        if manifest.task != task.manifest_task() {
-            return Err(Error::Model(format!(
-                "{} is a {} model, not a {} model",
-                dir.display(),
-                manifest.task,
-                task.manifest_task()
-            )));
-        }
-        let labels: Vec<&str> = manifest.labels.iter().map(String::as_str).collect();
+        let folder = ModelFolder::open(dir, task)?;
+        let labels: Vec<&str> = folder
+            .manifest
+            .outputs()
+            .iter()
+            .map(String::as_str)
+            .collect();
         let map = label_map(&labels, task, |l| Some(l.to_string()))?;
-        let base = crate::encoder::base_model_dir();
-        let encoder = TextEncoder::load(&base.join("tokenizer.json"), manifest.max_pieces)?;
-        let weights = dir.join(WEIGHTS_FILE);
-        let sha256 = crate::digest::sha256_file(&weights)
-            .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
-        let info = ModelInfo::of_weights(
-            manifest.name.clone(),
-            manifest.version.clone(),
-            sha256,
-            Some(manifest.base_model.sha256.clone()),
-            dir,
-        );
+        let base = base_model_dir();
+        let encoder =
+            PairTokenizer::load(&base.join("tokenizer.json"), folder.manifest.max_pieces())?;
         let on_cpu = device == Device::Cpu;
-        let info = info.at_precision(if on_cpu { precision } else { Precision::F32 });
+        let info = folder.info(if on_cpu { precision } else { Precision::F32 });
         let (dir, n) = (dir.to_path_buf(), labels.len());
         Ok(Classifier {
             task,
             reading: Reading::Labels(map),
             encoder,
             loader: Box::new(move || {
-                let model = OurClassifier::load(&dir, &base, n, device)?;
+                let model = TrainedClassifier::load(&dir, &base, n, device)?;
                 Ok(if on_cpu {
                     Network::Cpu(Box::new(model.for_cpu(precision)?))
                 } else {
@@ -273,7 +196,7 @@ impl Classifier {
             let template = toml.template.clone().unwrap_or_else(|| {
                 match task {
                     Task::Stance => DEFAULT_STANCE_TEMPLATE,
-                    Task::Claims => DEFAULT_CLAIM_TEMPLATE,
+                    _ => DEFAULT_CLAIM_TEMPLATE,
                 }
                 .to_string()
             });
@@ -298,7 +221,7 @@ impl Classifier {
                     .or_else(|| guess_label(l, task).map(str::to_string))
             })?)
         };
-        let encoder = TextEncoder::new(hf::tokenizer(dir)?, toml.max_pieces.unwrap_or(256))?;
+        let encoder = PairTokenizer::new(hf::tokenizer(dir)?, toml.max_pieces.unwrap_or(256))?;
         let weights = dir.join("model.safetensors");
         let sha256 = crate::digest::sha256_file(&weights)
             .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
@@ -401,7 +324,7 @@ impl Classifier {
                         out[1] = at(*contradiction);
                         out[2] = neutral.map_or(0.0, at);
                     }
-                    Task::Claims => {
+                    _ => {
                         out[1] = at(*entailment);
                         out[0] = at(*contradiction) + neutral.map_or(0.0, at);
                     }
@@ -432,7 +355,7 @@ fn guess_label(name: &str, task: Task) -> Option<&'static str> {
             }
             _ => None,
         },
-        Task::Claims => match l.as_str() {
+        _ => match l.as_str() {
             "yes" | "checkworthy" | "check-worthy" | "cfs" | "1" | "label_1" => Some("yes"),
             "no" | "not_checkworthy" | "ncs" | "ufs" | "0" | "label_0" => Some("no"),
             _ => None,
@@ -454,7 +377,7 @@ fn label_map(
     let reached = |i: usize| map.contains(&Some(i));
     let required: &[usize] = match task {
         Task::Stance => &[0, 1],
-        Task::Claims => &[1],
+        _ => &[1],
     };
     if let Some(&i) = required.iter().find(|&&i| !reached(i)) {
         return Err(Error::Model(format!(

@@ -47,48 +47,6 @@ impl Architecture {
     }
 }
 
-/// `model.toml` beside a user model.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelToml {
-    /// `stance` or `claims`.
-    pub task: Option<String>,
-    /// `classifier` (the outputs are the task's labels) or `nli` (zero-shot through a
-    /// hypothesis template).
-    pub mode: Option<String>,
-    /// For `classifier`: the model's label name (from `id2label`) to ours (`favor`, `against`,
-    /// `neutral`; or `yes`, `no`).
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// For `nli`: the hypothesis, with `{target}` for stance.
-    pub template: Option<String>,
-    /// For `nli`: the names of the entailment, neutral and contradiction labels.
-    pub entailment: Option<String>,
-    /// See `entailment`.
-    pub neutral: Option<String>,
-    /// See `entailment`.
-    pub contradiction: Option<String>,
-    /// Longest input in tokens (default 256).
-    pub max_pieces: Option<usize>,
-    /// Name for provenance (default: the folder name).
-    pub name: Option<String>,
-    /// Version for provenance.
-    pub version: Option<String>,
-}
-
-impl ModelToml {
-    /// Reads `DIR/model.toml`, or the defaults when there is none.
-    pub fn read(dir: &Path) -> Result<Self> {
-        let path = dir.join("model.toml");
-        if !path.exists() {
-            return Ok(ModelToml::default());
-        }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| Error::Model(format!("{}: {e}", path.display())))
-    }
-}
-
 /// What `config.json` tells before the model is built.
 #[derive(Debug, Clone)]
 pub struct HfConfig {

@@ -1,20 +1,36 @@
 //! Stance and check-worthiness of statements: the classifiers (ours, trained with
-//! `newsquotes train stance|claims`, or a user's Hugging Face model), the labelled sets they are
-//! trained and scored on, the stance targets, and the pipeline stage that classifies every
-//! record's quote.
+//! `newsquotes train stance|claims`, or a user's Hugging Face model), the stance targets, the
+//! target gate, and the classification of a batch of records' quotes. The labelled sets they are
+//! trained and scored on live in [`crate::datasets`]; the `classify` command in
+//! [`crate::statements`].
 
+pub mod claims;
 pub mod classifier;
-pub mod datasets;
 pub mod hf;
-pub mod model;
 pub mod net;
 pub mod relevance;
-pub mod stage;
-pub mod statements;
+pub mod scoring;
+pub mod stance;
 pub mod targets;
+pub mod trained;
 
-/// Stance labels, in the output order of our stance model.
-pub const STANCE_LABELS: [&str; 3] = ["favor", "against", "neutral"];
+/// The classifiers a run uses: stance (with `--targets`) and check-worthiness (unless
+/// `--no-claims`). The pipeline runs each as a stage; `newsquotes classify` runs them over
+/// free-standing statements.
+#[derive(Default)]
+pub struct Classifiers {
+    /// The stance model and its targets.
+    pub stance: Option<stance::StanceClassifier>,
+    /// The check-worthiness model.
+    pub claims: Option<claims::ClaimsClassifier>,
+}
+
+impl Classifiers {
+    /// True when nothing is classified.
+    pub fn is_empty(&self) -> bool {
+        self.stance.is_none() && self.claims.is_none()
+    }
+}
 
 /// Index of the largest value (the first one on ties; 0 for an empty slice).
 pub fn argmax(values: &[f32]) -> usize {

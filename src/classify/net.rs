@@ -3,8 +3,9 @@
 //! labels. The same network serves stance (a target and a statement as a sentence pair) and
 //! check-worthiness (one statement). Stored as a delta over the base model ([`crate::weights`]).
 
-use crate::encoder::cpu::{variable, CpuBert, Precision};
+use crate::encoder::cpu::{variable, CpuBert};
 use crate::error::{Error, Result};
+use crate::models::Precision;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, nn::Module, Kind, Tensor};
 
@@ -12,22 +13,22 @@ use tch::{nn, nn::Module, Kind, Tensor};
 pub const HEAD: &str = "classifier_head";
 
 /// BERT, mean pooling, and a linear layer.
-pub struct PairNet {
+pub struct ClassifierNet {
     bert: BertModel<BertEmbeddings>,
     classifier: nn::Linear,
     dropout: f64,
 }
 
-impl std::fmt::Debug for PairNet {
+impl std::fmt::Debug for ClassifierNet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PairNet").finish_non_exhaustive()
+        f.debug_struct("ClassifierNet").finish_non_exhaustive()
     }
 }
 
-impl PairNet {
+impl ClassifierNet {
     /// Creates the variables under `root` (BERT at the root, as in the base weight file).
     pub fn new(root: &nn::Path, config: &BertConfig, labels: usize) -> Self {
-        PairNet {
+        ClassifierNet {
             bert: BertModel::<BertEmbeddings>::new(root, config),
             classifier: nn::linear(
                 root / HEAD / "linear",
@@ -71,19 +72,19 @@ impl PairNet {
     }
 }
 
-/// [`PairNet`] for inference on the CPU: [`CpuBert`] over one unpadded input at a time, the
+/// [`ClassifierNet`] for inference on the CPU: [`CpuBert`] over one unpadded input at a time, the
 /// same mean pooling and linear layer.
-pub struct CpuPairNet {
+pub struct CpuClassifierNet {
     bert: CpuBert,
     weight: Tensor,
     bias: Tensor,
 }
 
-impl CpuPairNet {
-    /// Takes the variables of a loaded [`PairNet`] (which must be on the CPU).
+impl CpuClassifierNet {
+    /// Takes the variables of a loaded [`ClassifierNet`] (which must be on the CPU).
     pub fn new(vars: &nn::VarStore, config: &BertConfig, precision: Precision) -> Result<Self> {
         let head = |what: &str| variable(vars, &format!("{HEAD}.linear.{what}"));
-        Ok(CpuPairNet {
+        Ok(CpuClassifierNet {
             bert: CpuBert::new(vars, config, precision)?,
             weight: head("weight")?,
             bias: head("bias")?,

@@ -21,8 +21,9 @@ use unicode_segmentation::UnicodeSegmentation;
 /// annotated "unrelated" or "discuss" (`tests/target_gate.rs`).
 pub const GATED_SCORE: f32 = 0.998;
 
-/// Per target, whether a document concerns it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Per target, whether a document concerns it (the default, no answers, concerns every
+/// target).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Concern(Vec<bool>);
 
 impl Concern {

@@ -15,43 +15,12 @@
 //! input's scores, and a rerun that batches differently would not reproduce a full run.
 
 use crate::error::{Error, Result};
+use crate::models::Precision;
 use rust_bert::bert::BertConfig;
 use rust_bert::Activation;
 use std::collections::HashMap;
 use std::sync::Once;
 use tch::{nn, Kind, Scalar, Tensor};
-
-/// How the linear layers compute on the CPU.
-#[derive(
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// Integer weights (7 bits, a scale per output row) and dynamically quantised 8-bit
-    /// activations (FBGEMM): about twice as fast.
-    #[default]
-    Int8,
-    /// Full single precision, as trained.
-    F32,
-}
-
-impl Precision {
-    /// The name used in model ids and manifests.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::Int8 => "int8",
-            Precision::F32 => "f32",
-        }
-    }
-}
 
 /// BERT's layer norms use this epsilon (rust-bert hard-codes it too).
 const LAYER_NORM_EPS: f64 = 1e-12;

@@ -1,13 +1,14 @@
 //! `newsquotes eval stance` and `newsquotes eval claims`: a classifier scored on one of the
-//! shared labelled sets ([`crate::classify::datasets`]), with the figures of
+//! shared labelled sets ([`crate::datasets`]), with the figures of
 //! [`super::classes::ClassReport`]. Predictions are restricted to the set's own label space:
 //! P-Stance and IBM claim stance are binary, and are scored as binary tasks.
 
 use super::classes::ClassReport;
-use crate::classify::classifier::{self, Classifier, Task};
-use crate::classify::datasets::{self, Split};
-use crate::encoder::cpu::Precision;
+use crate::classify::classifier::Classifier;
+use crate::datasets::{self, Split};
 use crate::error::{Error, Result};
+use crate::models::Precision;
+use crate::models::Task;
 use std::path::PathBuf;
 
 /// Options of `eval stance` and `eval claims`.
@@ -61,9 +62,9 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
         .or_else(|| {
             args.models
                 .as_deref()
-                .and_then(|d| classifier::find(d, task))
+                .and_then(|d| crate::models::find(d, task))
         })
-        .unwrap_or_else(|| classifier::default_dir(task));
+        .unwrap_or_else(|| task.default_dir());
     let model = Classifier::load(&dir, task, 32, args.precision)?;
     let threads = args
         .threads
@@ -77,7 +78,7 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
         .map(|e| (e.target.clone(), e.text.clone()))
         .collect();
     let started = std::time::Instant::now();
-    let scores = crate::classify::stage::score_unique(&model, &inputs, &pool)?;
+    let scores = crate::classify::scoring::score_unique(&model, &inputs, &pool)?;
     let labels = task.labels();
     let mut report = ClassReport::new(labels);
     for (e, probs) in examples.iter().zip(&scores) {

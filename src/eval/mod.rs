@@ -50,12 +50,11 @@ pub mod report;
 pub use crate::attribution::ExtractorChoice;
 use crate::attribution::{build_extractor, Extractor};
 use crate::document::Document;
-use crate::encoder::cpu::Precision;
 use crate::error::{Error, Result};
-use crate::pipeline::Pipeline;
+use crate::models::Precision;
+use crate::pipeline::{BatchOptions, Pipeline};
 use crate::record::Record;
 use crate::span::{DocId, Span};
-use rayon::prelude::*;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -250,13 +249,13 @@ pub fn parse_predictions(reader: impl BufRead, name: &str) -> Result<Predictions
     Ok(preds)
 }
 
-/// Runs the chosen extractor over the gold texts, documents in parallel.
+/// Runs the chosen extractor over the gold texts through the extraction pipeline, as
+/// `extract` runs it, documents in parallel.
 pub fn predict(
     gold: &GoldSet,
     extractor: Box<dyn Extractor>,
     threads: Option<usize>,
 ) -> Result<Predictions> {
-    let pipeline = Pipeline::new(extractor);
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         builder = builder.num_threads(n);
@@ -264,20 +263,24 @@ pub fn predict(
     let pool = builder
         .build()
         .map_err(|e| Error::Invalid(format!("thread pool: {e}")))?;
-    let results: Vec<_> = pool.install(|| {
-        gold.docs
-            .par_iter()
-            .map(|g| {
-                let doc = Document::new(g.id.0.clone(), g.text.clone());
-                (g.id.clone(), pipeline.process(&doc))
-            })
-            .collect()
-    });
+    predict_with(gold, &Pipeline::extraction(extractor), &pool)
+}
+
+/// The predictions of `pipeline` over the gold texts, on `pool`.
+pub fn predict_with(
+    gold: &GoldSet,
+    pipeline: &Pipeline,
+    pool: &rayon::ThreadPool,
+) -> Result<Predictions> {
+    let docs = gold
+        .docs
+        .iter()
+        .map(|g| Ok(Document::new(g.id.0.clone(), g.text.clone())));
     let mut preds = Predictions::default();
-    for (id, result) in results {
-        match result {
+    pipeline.run(docs, pool, BatchOptions::default(), |outcome| {
+        match outcome.result {
             Ok(records) => {
-                let list = preds.by_doc.entry(id).or_default();
+                let list = preds.by_doc.entry(outcome.doc_id).or_default();
                 list.extend(records.iter().map(EvalAttribution::from_record));
             }
             Err(e) => {
@@ -285,6 +288,7 @@ pub fn predict(
                 preds.errors += 1;
             }
         }
-    }
+        Ok::<_, Error>(())
+    })?;
     Ok(preds)
 }

@@ -18,8 +18,8 @@ pub const QUOTE_KINDS: [&str; 3] = ["direct", "indirect", "mixed"];
 /// The contract's speaker kinds, in display order.
 pub const SPEAKER_KINDS: [&str; 4] = ["person", "organization", "group", "unknown"];
 
-/// The contract's stance labels, in display order.
-pub const STANCE_LABELS: [&str; 3] = ["favor", "against", "neutral"];
+/// The contract's stance labels, in display order (the order of our stance models).
+pub use crate::models::STANCE_LABELS;
 
 /// What a record is counted under when it has neither a canonical name nor a mention.
 pub const NO_SPEAKER: &str = "(no speaker)";

@@ -3,20 +3,18 @@
 //! stance by target) and a searchable table of quotes shown in their source context.
 //!
 //! The output is read once, streaming ([`aggregate`]); the source context is read back from
-//! the inputs named by the run manifest beside the output ([`manifest`], [`context`]).
+//! the inputs named by the run manifest beside the output ([`crate::run::manifest::read_facts`], [`context`]).
 
 pub mod aggregate;
 pub mod charts;
 pub mod context;
 pub mod dates;
 pub mod html;
-pub mod manifest;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use aggregate::{percent, Scan, Tally, QUOTE_KINDS, SPEAKER_KINDS, STANCE_LABELS};
 use html::{Figure, Page, Section};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Rows of the quote table at most; a larger output is summarised in full by the charts but
 /// only its first rows are listed, so the page stays usable in a browser.
@@ -46,7 +44,7 @@ pub struct ReportArgs {
 pub fn run(args: &ReportArgs) -> Result<()> {
     let scan = aggregate::scan(&args.output, MAX_ROWS)?;
     let mut notes = Vec::new();
-    let manifest = match manifest::read_for(&args.output) {
+    let manifest = match crate::run::manifest::read_facts(&args.output) {
         Ok(m) => m,
         Err(e) => {
             notes.push(format!("The run manifest could not be used ({e})."));
@@ -78,7 +76,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         rows: &scan.rows,
         contexts: contexts.as_ref().map(|c| c.rows.as_slice()),
     };
-    write_atomically(&args.html, html::render(&page).as_bytes())
+    crate::atomic::write_atomically(&args.html, html::render(&page).as_bytes())
 }
 
 /// Notes on what the page leaves out or could not find.
@@ -282,23 +280,6 @@ fn stance_section(t: &Tally, top: usize) -> Result<Section> {
             .then(|| format!("Only the first {MAX_STANCE_BARS} speaker-target pairs are shown.")),
         svg: Some(charts::stacked_stance(&bars)?),
     })
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder, so that a failed run
-/// never leaves half a page behind.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let path_err = |source| Error::Path {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(path_err)?;
-    tmp.write_all(bytes).map_err(path_err)?;
-    tmp.persist(path).map_err(|e| path_err(e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 
 use super::journal::DocEntry;
 use crate::error::{Error, Result};
-use crate::provenance::OutputFile;
 use crate::record::OutputLine;
+use crate::run::manifest::OutputFile;
 use crate::writer::parquet::ParquetWriter;
 use crate::writer::{csv_header, Destination, Format};
 use std::fs::File;

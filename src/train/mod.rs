@@ -6,6 +6,7 @@
 pub mod attribution;
 pub mod classifier;
 pub mod examples;
+pub mod fit;
 
 use crate::error::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};

@@ -13,12 +13,13 @@
 
 pub mod parquet;
 
+use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
 use crate::pipeline::DocOutcome;
 use crate::record::{ErrorLine, Record};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Output formats of `extract`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -58,13 +59,8 @@ pub enum Destination {
     /// An existing device, pipe or socket (`/dev/null`, a FIFO): written in place, since
     /// renaming a file over it would replace the device.
     Special(BufWriter<std::fs::File>),
-    /// A temporary file renamed to `target` by [`Destination::commit`].
-    File {
-        /// The temporary file (deleted if never committed).
-        temp: BufWriter<tempfile::NamedTempFile>,
-        /// The final path.
-        target: PathBuf,
-    },
+    /// A file written under a temporary name, renamed into place by [`Destination::commit`].
+    File(AtomicFile),
     /// A resumable partial output at a fixed path: flushed after every document so that the
     /// document index never points past what has left the process, and kept on disk when the
     /// run dies so that `--resume` can continue it.
@@ -82,24 +78,11 @@ impl Destination {
         Destination::Stdout(BufWriter::with_capacity(1 << 16, io::stdout()))
     }
 
-    /// A file written atomically. Fails at once when the directory is not writable, so a bad
-    /// output path stops the run before any work is done.
+    /// A file written atomically ([`AtomicFile`]), or an existing device or pipe written in
+    /// place. Fails at once when the folder is not writable, so a bad output path stops the run
+    /// before any work is done.
     pub fn file(target: &Path) -> Result<Self> {
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.is_empty() || target.is_dir() {
-            return Err(Error::Invalid(format!(
-                "{}: output path must be a file",
-                target.display()
-            )));
-        }
-        if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
+        if std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .open(target)
@@ -112,18 +95,7 @@ impl Destination {
                 file,
             )));
         }
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".partial")
-            .tempfile_in(dir)
-            .map_err(|source| Error::Path {
-                path: target.to_path_buf(),
-                source,
-            })?;
-        Ok(Destination::File {
-            temp: BufWriter::with_capacity(1 << 20, temp),
-            target: target.to_path_buf(),
-        })
+        Ok(Destination::File(AtomicFile::create(target)?))
     }
 
     /// A spool at `path`: a new empty file, or with `resume_at`, the existing file cut back to
@@ -173,22 +145,7 @@ impl Destination {
                 let file = file.into_inner().map_err(|e| e.into_error())?;
                 Ok(file.sync_all()?)
             }
-            Destination::File { temp, target } => {
-                let temp = temp.into_inner().map_err(|e| e.into_error())?;
-                temp.as_file().sync_all()?;
-                // Temporary files are created private (0600); output is an ordinary file.
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    temp.as_file()
-                        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-                }
-                temp.persist(&target).map_err(|e| Error::Path {
-                    path: target,
-                    source: e.error,
-                })?;
-                Ok(())
-            }
+            Destination::File(file) => file.commit(),
         }
     }
 
@@ -198,7 +155,7 @@ impl Destination {
         match self {
             Destination::Stdout(w) => w.flush(),
             Destination::Spool { file, .. } => file.flush(),
-            Destination::Special(_) | Destination::File { .. } => Ok(()),
+            Destination::Special(_) | Destination::File(_) => Ok(()),
         }
     }
 }
@@ -208,7 +165,7 @@ impl Write for Destination {
         match self {
             Destination::Stdout(w) => w.write(buf),
             Destination::Special(w) => w.write(buf),
-            Destination::File { temp, .. } => temp.write(buf),
+            Destination::File(file) => file.write(buf),
             Destination::Spool { file, position } => {
                 let n = file.write(buf)?;
                 *position += n as u64;
@@ -221,18 +178,10 @@ impl Write for Destination {
         match self {
             Destination::Stdout(w) => w.flush(),
             Destination::Special(w) => w.flush(),
-            Destination::File { temp, .. } => temp.flush(),
+            Destination::File(file) => file.flush(),
             Destination::Spool { file, .. } => file.flush(),
         }
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder renamed into place, so
-/// that readers see the old file or the whole new one, never a part.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut dest = Destination::file(path)?;
-    dest.write_all(bytes)?;
-    dest.commit()
 }
 
 /// Writes document outcomes in one format.
@@ -456,7 +405,6 @@ mod tests {
                 words: 3,
                 doc_sha256: None,
                 reused: false,
-                concern: None,
             },
             DocOutcome {
                 doc_id: DocId("d2".into()),
@@ -464,7 +412,6 @@ mod tests {
                 words: 0,
                 doc_sha256: None,
                 reused: false,
-                concern: None,
             },
         ]
     }

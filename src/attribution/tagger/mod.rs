@@ -3,116 +3,33 @@
 //! documents ([`windows`]), decoded under the BIO constraint and linked into attributions
 //! ([`link`]). Training lives in [`crate::train`]; this module is what `extract` runs.
 //!
-//! A model folder holds `manifest.json` ([`Manifest`]) and `tagger.safetensors`, the trained
-//! tensors as a half-precision delta over the base model ([`model`]).
+//! A model folder holds `manifest.json` ([`crate::models::ModelManifest`]) and
+//! `tagger.safetensors`, the trained tensors as a half-precision delta over the base model
+//! ([`model`]).
 
 pub mod labels;
 pub mod link;
-pub mod model;
+pub mod net;
 pub mod windows;
 
 use crate::attribution::rules::RulesExtractor;
 use crate::attribution::{Attribution, Extractor};
 use crate::document::Document;
-use crate::encoder::base_model_dir;
-use crate::encoder::cpu::{variable, CpuBert, Precision};
+use crate::encoder::cpu::{variable, CpuBert};
 use crate::error::{Error, Result};
+use crate::models::base::base_model_dir;
+use crate::models::{ModelFolder, ModelInfo, ModelManifest, Precision, Task};
 use crate::text::Analysis;
 use labels::{decode, NUM_TAGS};
 use link::TaggedSpan;
-use model::TaggerNet;
+use net::TaggerNet;
 use rust_bert::bert::BertConfig;
-use serde::{Deserialize, Serialize};
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tch::{nn, Device, Kind, Tensor};
 use tokenizers::Tokenizer;
 use windows::Piece;
-
-/// File name of a model folder's manifest.
-pub const MANIFEST_FILE: &str = "manifest.json";
-/// File name of a model folder's weights.
-pub const WEIGHTS_FILE: &str = "tagger.safetensors";
-/// The model that `extract` loads by default, relative to this crate's checkout.
-pub const DEFAULT_MODEL: &str = "models/attribution-minilm";
-
-/// Where the default attribution model lives.
-pub fn default_model_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL)
-}
-
-/// The model folder for `task` given `--models DIR`: DIR itself when it holds a model for that
-/// task, else the first of its subfolders (by name) that does.
-pub fn find_model(dir: &Path, task: &str) -> Result<PathBuf> {
-    let fits = |d: &Path| Manifest::read(d).is_ok_and(|m| m.task == task);
-    if fits(dir) {
-        return Ok(dir.to_path_buf());
-    }
-    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::Model(format!("--models {}: {e}", dir.display())))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    subdirs.sort();
-    subdirs.into_iter().find(|d| fits(d)).ok_or_else(|| {
-        Error::Model(format!(
-            "--models {}: no {task} model there (a folder with {MANIFEST_FILE} and {WEIGHTS_FILE})",
-            dir.display()
-        ))
-    })
-}
-
-/// What a model folder says about its model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Model name (`attribution-minilm`).
-    pub name: String,
-    /// Model version, bumped whenever the weights change.
-    pub version: String,
-    /// The task (`attribution-tagger`).
-    pub task: String,
-    /// The base model the delta applies to.
-    pub base_model: BaseModel,
-    /// Tag names in classifier order.
-    pub tags: Vec<String>,
-    /// Wordpieces per window, without `[CLS]` and `[SEP]`.
-    pub window_pieces: usize,
-    /// Encoder layers from this one up were trained (and are in the weights file).
-    pub first_trained_layer: usize,
-    /// How it was trained.
-    pub training: serde_json::Value,
-    /// Figures on the development set.
-    pub dev: serde_json::Value,
-    /// Licence and terms of use of the weights.
-    pub license: String,
-}
-
-/// The base model a delta applies to.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BaseModel {
-    /// Its name (`all-MiniLM-L6-v2`).
-    pub name: String,
-    /// Where it comes from.
-    pub source: String,
-    /// sha256 of its `model.safetensors`.
-    pub sha256: String,
-}
-
-impl Manifest {
-    /// Reads `manifest.json` from a model folder.
-    pub fn read(dir: &Path) -> Result<Self> {
-        let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::Model(format!(
-                "cannot read {}: {e} (is {} a newsquotes model folder?)",
-                path.display(),
-                dir.display()
-            ))
-        })?;
-        serde_json::from_str(&text)
-            .map_err(|e| Error::Model(format!("bad {}: {e}", path.display())))
-    }
-}
 
 /// One loaded network with the weights it owns.
 pub struct Tagger {
@@ -128,14 +45,18 @@ impl Tagger {
         let config = crate::encoder::read_bert_config(&base_dir.join("config.json"))?;
         let mut vars = nn::VarStore::new(device);
         let net = TaggerNet::new(&vars.root(), &config);
-        crate::weights::load_base(&mut vars, &base_dir.join("model.safetensors"), model::HEAD)?;
+        crate::weights::load_base(&mut vars, &base_dir.join("model.safetensors"), net::HEAD)?;
         Ok(Tagger { config, vars, net })
     }
 
     /// A trained tagger: the base model with a model folder's delta over it.
     pub fn load(model_dir: &Path, base_dir: &Path, device: Device) -> Result<Self> {
         let tagger = Self::from_base(base_dir, device)?;
-        crate::weights::load_delta(&tagger.vars, &model_dir.join(WEIGHTS_FILE), model::HEAD)?;
+        crate::weights::load_delta(
+            &tagger.vars,
+            &model_dir.join(Task::Attribution.weights_file()),
+            net::HEAD,
+        )?;
         Ok(tagger)
     }
 
@@ -220,6 +141,43 @@ pub trait WindowScorer {
     fn score(&self, windows: &[Vec<i64>]) -> Result<Vec<Vec<[f32; NUM_TAGS]>>>;
 }
 
+/// A tagger in training, read as an [`Extractor`] so that training scores it on the dev set
+/// through the same pipeline `extract` runs (linking, speakers, records). The network sits
+/// behind a mutex (libtorch modules are not `Sync`), so documents are tagged one at a time.
+pub struct TrainingTagger<'a> {
+    tagger: &'a Mutex<Tagger>,
+    setup: &'a TagSetup,
+    device: Device,
+}
+
+impl<'a> TrainingTagger<'a> {
+    /// Reads documents with `tagger` as it is now.
+    pub fn new(tagger: &'a Mutex<Tagger>, setup: &'a TagSetup, device: Device) -> Self {
+        TrainingTagger {
+            tagger,
+            setup,
+            device,
+        }
+    }
+}
+
+impl Extractor for TrainingTagger<'_> {
+    fn id(&self) -> String {
+        "attribution-in-training@0".into()
+    }
+
+    fn extract(&self, _doc: &Document, analysis: &Analysis) -> Result<Vec<Attribution>> {
+        let tagger = self.tagger.lock().map_err(|_| poisoned())?;
+        let scorer = Batched {
+            net: tagger.net(),
+            device: self.device,
+            batch_size: DEFAULT_BATCH_SIZE,
+        };
+        let spans = tag_document(&scorer, self.setup, analysis)?;
+        Ok(link::link(analysis, &spans))
+    }
+}
+
 /// rust-bert's network in padded batches, longest windows first (training and the GPU).
 pub struct Batched<'a> {
     /// The network.
@@ -259,8 +217,7 @@ pub struct CpuTagger {
 impl CpuTagger {
     /// Takes a loaded tagger's variables (which must be on the CPU).
     pub fn new(tagger: &Tagger, precision: Precision) -> Result<Self> {
-        let head =
-            |what: &str| variable(&tagger.vars, &format!("{}.classifier.{what}", model::HEAD));
+        let head = |what: &str| variable(&tagger.vars, &format!("{}.classifier.{what}", net::HEAD));
         Ok(CpuTagger {
             bert: CpuBert::new(&tagger.vars, &tagger.config, precision)?,
             weight: head("weight")?,
@@ -379,7 +336,7 @@ impl TaggerOptions {
     /// The default model on the CPU (or the GPU when one is available).
     pub fn default_model() -> Self {
         TaggerOptions {
-            model_dir: default_model_dir(),
+            model_dir: Task::Attribution.default_dir(),
             base_dir: base_model_dir(),
             device: Device::cuda_if_available(),
             batch_size: DEFAULT_BATCH_SIZE,
@@ -410,8 +367,8 @@ enum Runner {
 /// side; callers set libtorch's intra-op threads to 1 when they run several workers.
 pub struct TaggerExtractor {
     options: TaggerOptions,
-    manifest: Manifest,
-    info: crate::provenance::ModelInfo,
+    manifest: ModelManifest,
+    info: ModelInfo,
     setup: TagSetup,
     pool: Mutex<Vec<Runner>>,
     rules: Option<RulesExtractor>,
@@ -420,26 +377,9 @@ pub struct TaggerExtractor {
 impl TaggerExtractor {
     /// Loads a model folder; fails with a clear message when it or the base model is missing.
     pub fn load(options: TaggerOptions) -> Result<Self> {
-        let manifest = Manifest::read(&options.model_dir)?;
-        if manifest.task != "attribution-tagger" {
-            return Err(Error::Model(format!(
-                "{} is a {} model, not an attribution tagger",
-                options.model_dir.display(),
-                manifest.task
-            )));
-        }
-        let setup = TagSetup::new(&options.base_dir, manifest.window_pieces)?;
-        let weights = options.model_dir.join(WEIGHTS_FILE);
-        let sha256 = crate::digest::sha256_file(&weights)
-            .map_err(|e| Error::Model(format!("cannot read {}: {e}", weights.display())))?;
-        let mut info = crate::provenance::ModelInfo::of_weights(
-            manifest.name.clone(),
-            manifest.version.clone(),
-            sha256,
-            Some(manifest.base_model.sha256.clone()),
-            &options.model_dir,
-        )
-        .at_precision(options.effective_precision());
+        let folder = ModelFolder::open(&options.model_dir, Task::Attribution)?;
+        let setup = TagSetup::new(&options.base_dir, folder.manifest.max_pieces())?;
+        let mut info = folder.info(options.effective_precision());
         if options.fill_from_rules {
             info.id = format!("{}+rules@{}", info.id, crate::VERSION);
         }
@@ -450,7 +390,7 @@ impl TaggerExtractor {
         let mut extractor = TaggerExtractor {
             rules: options.fill_from_rules.then(RulesExtractor::new),
             options,
-            manifest,
+            manifest: folder.manifest,
             info,
             setup,
             pool: Mutex::new(Vec::new()),
@@ -475,7 +415,7 @@ impl TaggerExtractor {
     }
 
     /// The model's manifest.
-    pub fn manifest(&self) -> &Manifest {
+    pub fn manifest(&self) -> &ModelManifest {
         &self.manifest
     }
 
@@ -509,7 +449,7 @@ impl Extractor for TaggerExtractor {
         self.info.id.clone()
     }
 
-    fn model_info(&self) -> crate::provenance::ModelInfo {
+    fn model_info(&self) -> ModelInfo {
         self.info.clone()
     }
 

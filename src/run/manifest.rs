@@ -1,5 +1,4 @@
-//! What produced a run: the run manifest written beside every file output, and the model
-//! descriptions that feed both it and each record's `provenance`.
+//! What produced a run: the run manifest written beside every file output.
 //!
 //! The manifest is the dataset's birth certificate. Someone holding `quotes.jsonl` and
 //! `quotes.jsonl.manifest.json` can tell which code (version and git commit), which command
@@ -7,9 +6,11 @@
 //! what came out (counts, output hashes). `rerun` also reads it back to find out which stages a
 //! new model or configuration makes stale.
 
+use super::summary::Summary;
 use crate::error::{Error, Result};
-use crate::summary::Summary;
+use crate::models::{ModelInfo, Precision};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,71 +19,6 @@ pub const GIT_COMMIT: Option<&str> = option_env!("NEWSQUOTES_GIT_COMMIT");
 
 /// Manifest format version, bumped when fields change meaning.
 pub const MANIFEST_VERSION: u32 = 1;
-
-/// A model that a stage used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelInfo {
-    /// The short id written into records (`name@version#sha256-prefix`, the version with
-    /// `+int8` when it ran with int8 weights, or `rules@version`).
-    pub id: String,
-    /// Model name from its manifest (`rules` for the rule extractor).
-    pub name: String,
-    /// Model version.
-    pub version: String,
-    /// sha256 of the weights file (absent for rules).
-    pub sha256: Option<String>,
-    /// sha256 of the base model the weights are a delta over, when there is one.
-    pub base_sha256: Option<String>,
-    /// Folder the model was loaded from.
-    pub path: Option<PathBuf>,
-    /// How its linear layers computed (`int8` or `f32`), for a network.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub precision: Option<String>,
-}
-
-impl ModelInfo {
-    /// A trained model identified by its weights file: the id is `name@version#` and the first
-    /// 12 hex digits of the weights' sha256.
-    pub fn of_weights(
-        name: String,
-        version: String,
-        sha256: String,
-        base_sha256: Option<String>,
-        path: &std::path::Path,
-    ) -> Self {
-        ModelInfo {
-            id: weights_id(&name, &version, &sha256),
-            name,
-            version,
-            sha256: Some(sha256),
-            base_sha256,
-            path: Some(path.to_path_buf()),
-            precision: None,
-        }
-    }
-
-    /// The same model run at `precision`. int8 changes the scores a little, so it changes the
-    /// id too (reruns then never mix records of the two precisions), as semver build metadata
-    /// on the version, which keeps the contract's `name@version#sha256-prefix` shape:
-    /// `name@1.1.0+int8#686440d13de2`.
-    pub fn at_precision(mut self, precision: crate::encoder::cpu::Precision) -> Self {
-        if precision == crate::encoder::cpu::Precision::Int8 {
-            let version = format!("{}+{}", self.version, precision.name());
-            self.id = weights_id(
-                &self.name,
-                &version,
-                self.sha256.as_deref().unwrap_or_default(),
-            );
-        }
-        self.precision = Some(precision.name().to_string());
-        self
-    }
-}
-
-/// `name@version#` and the first 12 hex digits of the weights' sha256.
-fn weights_id(name: &str, version: &str, sha256: &str) -> String {
-    format!("{name}@{version}#{}", &sha256[..sha256.len().min(12)])
-}
 
 /// One input file as read by the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +82,7 @@ pub struct RunConfig {
     pub batch_size: usize,
     /// `--precision`: how our networks compute on the CPU.
     #[serde(default)]
-    pub precision: crate::encoder::cpu::Precision,
+    pub precision: Precision,
     /// `--max-doc-bytes`.
     pub max_doc_bytes: u64,
     /// `--split-records`.
@@ -222,9 +158,73 @@ impl RunManifest {
 
     /// Writes the manifest atomically (temporary file renamed into place).
     pub fn write(&self, path: &Path) -> Result<()> {
-        let mut bytes = serde_json::to_vec_pretty(self)?;
-        bytes.push(b'\n');
-        crate::writer::write_atomically(path, &bytes)
+        crate::atomic::write_json_atomically(path, self)
+    }
+}
+
+/// What `report` and `stats` need of a run manifest, read leniently so that manifests of any
+/// version (and hand-edited ones) still serve: unknown fields are ignored, and a missing
+/// manifest is normal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ManifestFacts {
+    /// The inputs as given to `extract` (files, directories or `-`).
+    pub inputs: Vec<PathBuf>,
+    /// `counts.documents`, when present.
+    pub documents: Option<u64>,
+}
+
+/// Reads the manifest beside `output`: `Ok(None)` when there is none, an error when it exists
+/// but cannot be read or is not a JSON object.
+pub fn read_facts(output: &Path) -> Result<Option<ManifestFacts>> {
+    let path = manifest_path(output);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(Error::Path { path, source }),
+    };
+    parse_facts(&text)
+        .map(Some)
+        .map_err(|m| Error::Invalid(format!("{}: {m}", path.display())))
+}
+
+/// Parses a manifest's text. Inputs may be objects with a `path` or plain strings.
+pub fn parse_facts(text: &str) -> std::result::Result<ManifestFacts, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if !v.is_object() {
+        return Err("not a JSON object".to_string());
+    }
+    let inputs = v["inputs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i.get("path").unwrap_or(i).as_str())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(ManifestFacts {
+        inputs,
+        documents: v["counts"]["documents"].as_u64(),
+    })
+}
+
+impl ManifestFacts {
+    /// The inputs, usable from here: a relative input that does not exist as given (the report
+    /// runs from another directory than `extract` did) is tried relative to the output's folder.
+    pub fn resolved_inputs(&self, output: &Path) -> Vec<PathBuf> {
+        let base = output.parent().unwrap_or(Path::new(""));
+        self.inputs
+            .iter()
+            .map(|p| {
+                if p.is_relative() && p.as_os_str() != "-" && !p.exists() {
+                    let alt = base.join(p);
+                    if alt.exists() {
+                        return alt;
+                    }
+                }
+                p.clone()
+            })
+            .collect()
     }
 }
 
@@ -249,5 +249,25 @@ mod tests {
         let t = now_rfc3339();
         assert_eq!(t.len(), 20, "{t}");
         assert!(t.ends_with('Z'));
+    }
+
+    #[test]
+    fn parses_leniently() {
+        let m = parse_facts(r#"{"inputs": [{"path": "corpus", "kind": "dir"}, "b.jsonl"], "counts": {"documents": 7}, "x": 1}"#)
+            .unwrap();
+        assert_eq!(
+            m.inputs,
+            [PathBuf::from("corpus"), PathBuf::from("b.jsonl")]
+        );
+        assert_eq!(m.documents, Some(7));
+        assert_eq!(parse_facts("{}").unwrap(), ManifestFacts::default());
+        assert!(parse_facts("[1]").is_err());
+        assert!(parse_facts("nope").is_err());
+    }
+
+    #[test]
+    fn missing_manifest_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_facts(&dir.path().join("out.jsonl")).unwrap(), None);
     }
 }

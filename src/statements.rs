@@ -4,7 +4,7 @@
 //! cannot be read gives `{"id": ..., "error": {"kind": ..., "message": ...}}` and the run goes on.
 //! Lines are read and written in order, a chunk at a time, so input of any size streams.
 
-use super::stage::Classification;
+use crate::classify::Classifiers;
 use crate::error::{Error, Result};
 use crate::record::{Claim, ErrorBody, Stance};
 use crate::writer::Destination;
@@ -59,7 +59,7 @@ fn parse(line: &str, number: usize) -> (Value, std::result::Result<String, Error
 /// Classifies the statements of `input` (`-` for stdin) into `output` (stdout when `None`,
 /// else written atomically). Returns (statements classified, error lines).
 pub fn run(
-    classification: &Classification,
+    classifiers: &Classifiers,
     input: &std::path::Path,
     output: Option<&PathBuf>,
     pool: &rayon::ThreadPool,
@@ -99,7 +99,18 @@ pub fn run(
             .iter()
             .filter_map(|(_, t)| t.as_ref().ok().cloned())
             .collect();
-        let (claims, stances) = classification.classify(&texts, &texts, None, pool)?;
+        let claims: Vec<Option<Claim>> = match &classifiers.claims {
+            Some(model) => model
+                .classify(&texts, pool)?
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => vec![None; texts.len()],
+        };
+        let stances = match &classifiers.stance {
+            Some(model) => model.classify(&texts, None, pool)?,
+            None => vec![Vec::new(); texts.len()],
+        };
         let mut results = claims.into_iter().zip(stances);
         let mut buf = Vec::new();
         for (id, text) in &chunk {

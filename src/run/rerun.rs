@@ -13,9 +13,9 @@
 
 use crate::error::{Error, Result};
 use crate::pipeline::Reuse;
-use crate::provenance::{self, RunManifest};
 use crate::record::{OutputLine, Record};
 use crate::run::journal;
+use crate::run::manifest::{self, RunManifest};
 use crate::span::DocId;
 use std::collections::HashMap;
 use std::fs::File;
@@ -53,7 +53,7 @@ pub struct PreviousRun {
 impl PreviousRun {
     /// Reads the manifest beside `output`.
     pub fn open(output: &Path) -> Result<Self> {
-        let path = provenance::manifest_path(output);
+        let path = manifest::manifest_path(output);
         if !path.exists() {
             return Err(Error::Invalid(format!(
                 "{}: no run manifest beside it ({}); rerun needs an output written with -o \
@@ -100,10 +100,10 @@ impl PreviousRun {
     /// targets.
     pub fn classification_changed(
         &self,
-        models: &std::collections::BTreeMap<String, crate::provenance::ModelInfo>,
-        config: &crate::provenance::RunConfig,
+        models: &std::collections::BTreeMap<String, crate::models::ModelInfo>,
+        config: &crate::run::manifest::RunConfig,
     ) -> bool {
-        let id = |m: &std::collections::BTreeMap<String, crate::provenance::ModelInfo>, k: &str| {
+        let id = |m: &std::collections::BTreeMap<String, crate::models::ModelInfo>, k: &str| {
             m.get(k).map(|i| i.id.clone())
         };
         ["stance", "claims"]

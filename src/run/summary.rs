@@ -121,7 +121,6 @@ mod tests {
             words,
             doc_sha256: None,
             reused: false,
-            concern: None,
         };
         s.add(&ok("a", 10));
         s.add(&ok("b", 5));
@@ -131,7 +130,6 @@ mod tests {
             words: 0,
             doc_sha256: None,
             reused: false,
-            concern: None,
         });
         s.elapsed = Duration::from_secs(3);
         assert_eq!((s.documents, s.without_records, s.with_records), (3, 2, 0));

@@ -1,33 +1,42 @@
-//! Runs the stages over documents: one document with [`Pipeline::process`], a whole stream in
-//! parallel with [`Pipeline::run`].
+//! The pipeline: an ordered list of named [`Stage`]s built from the run configuration, run
+//! over a stream of documents.
+//!
+//! Every document travels as one [`Annotated`] object that each stage adds to: the text stage
+//! its analysis, attribution its quotes, speakers their speakers, the records stage the
+//! contract's records, stance and check-worthiness their labels ([`stages`]). Like spaCy's
+//! named components, a stage declares its name and model, so provenance and the run manifest
+//! are derived from the list, not written by hand.
 //!
 //! [`Pipeline::run`] is a three-stage pipeline so that reading, processing and writing overlap:
 //! a reader thread cuts the input into chunks (bounded by document count and by text bytes), the
-//! calling thread maps each chunk across the rayon pool, and a writer thread hands the outcomes
-//! to the sink in input order. The channels between the stages hold at most two chunks each, so
-//! memory is bounded whatever the size of the input.
+//! calling thread passes each chunk through the stages on the rayon pool, and a writer thread
+//! hands the outcomes to the sink in input order. The channels between them hold at most two
+//! chunks each, so memory is bounded whatever the size of the input. Working on a whole chunk
+//! lets the classifiers batch across documents.
+
+pub mod annotated;
+pub mod stage;
+pub mod stages;
+
+pub use annotated::{Annotated, FoundQuote};
+pub use stage::{Stage, StageContext, Works};
 
 use crate::attribution::Extractor;
-use crate::classify::relevance::Concern;
-use crate::classify::stage::Classification;
 use crate::document::Document;
-use crate::error::{DocError, DocErrorKind};
+use crate::error::DocError;
+use crate::models::{ModelInfo, Task};
 use crate::reader::DocResult;
-use crate::record::{build_records, Provenance, Record};
+use crate::record::{Provenance, Record};
 use crate::span::DocId;
-use crate::speakers;
-use crate::text::Analysis;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::sync_channel;
 
-/// The configured stages.
-pub struct Pipeline {
-    extractor: Box<dyn Extractor>,
+/// The configured stages, in order.
+pub struct Pipeline<'a> {
+    stages: Vec<Box<dyn Stage + 'a>>,
     provenance: Provenance,
-    reuse: Option<Box<dyn Reuse>>,
-    classification: Classification,
+    reuse: Option<Box<dyn Reuse + 'a>>,
     reclassify_reused: bool,
 }
 
@@ -52,8 +61,31 @@ pub struct DocOutcome {
     pub doc_sha256: Option<String>,
     /// Whether the records were taken over through [`Reuse`] instead of computed.
     pub reused: bool,
-    /// Which stance targets the document concerns, when the target gate is in use.
-    pub concern: Option<Concern>,
+}
+
+impl DocOutcome {
+    fn of(doc: Annotated) -> Self {
+        DocOutcome {
+            doc_id: doc.doc.id.clone(),
+            words: doc.doc.text.split_whitespace().count() as u64,
+            doc_sha256: Some(doc.sha256),
+            reused: doc.reused,
+            result: match doc.error {
+                Some(e) => Err(e),
+                None => Ok(doc.records),
+            },
+        }
+    }
+
+    fn unread(e: DocError) -> Self {
+        DocOutcome {
+            doc_id: e.doc_id.clone(),
+            result: Err(e),
+            words: 0,
+            doc_sha256: None,
+            reused: false,
+        }
+    }
 }
 
 /// How [`Pipeline::run`] cuts the input into chunks.
@@ -69,7 +101,7 @@ impl Default for BatchOptions {
     /// Chunks large enough to keep the workers busy, small enough to bound memory.
     fn default() -> Self {
         BatchOptions {
-            // Independent of `threads`: the classification stage batches across a chunk's
+            // Independent of `threads`: the classification stages batch across a chunk's
             // documents, and output must not depend on the thread count.
             chunk_docs: 256,
             chunk_bytes: 16 << 20,
@@ -80,50 +112,65 @@ impl Default for BatchOptions {
 /// Number of chunks each channel between the stages may hold.
 const QUEUE_CHUNKS: usize = 2;
 
-impl Pipeline {
-    /// Builds a pipeline around an extractor.
-    pub fn new(extractor: Box<dyn Extractor>) -> Self {
-        let mut models = BTreeMap::new();
-        models.insert("attribution".to_string(), extractor.id());
-        Pipeline {
-            extractor,
+impl<'a> Pipeline<'a> {
+    /// A pipeline of `stages`, run in order.
+    pub fn new(stages: Vec<Box<dyn Stage + 'a>>) -> Self {
+        let mut pipeline = Pipeline {
+            stages: Vec::new(),
             provenance: Provenance {
                 pipeline: crate::VERSION.to_string(),
-                models,
+                models: BTreeMap::new(),
             },
             reuse: None,
-            classification: Classification {
-                stance: None,
-                claims: None,
-                gate: None,
-            },
             reclassify_reused: false,
+        };
+        for stage in stages {
+            pipeline = pipeline.with_stage(stage);
         }
+        pipeline
     }
 
-    /// Adds the stance and check-worthiness stage.
-    pub fn with_classification(mut self, classification: Classification) -> Self {
-        self.classification = classification;
+    /// The extraction stages around `extractor`: text, attribution, speakers, records.
+    pub fn extraction(extractor: Box<dyn Extractor + 'a>) -> Self {
+        Pipeline::new(vec![
+            Box::new(stages::TextStage),
+            Box::new(stages::AttributionStage::new(extractor)),
+            Box::new(stages::SpeakersStage),
+            Box::new(stages::RecordsStage),
+        ])
+    }
+
+    /// Adds `stage` at the end.
+    pub fn with_stage(mut self, stage: Box<dyn Stage + 'a>) -> Self {
+        if let Some(model) = stage.model() {
+            self.provenance
+                .models
+                .insert(stage.name().to_string(), model.id);
+        }
+        self.stages.push(stage);
         self
     }
 
-    /// The classification stage.
-    pub fn classification(&self) -> &Classification {
-        &self.classification
+    /// The stage names, in order.
+    pub fn stage_names(&self) -> Vec<&'static str> {
+        self.stages.iter().map(|s| s.name()).collect()
+    }
+
+    /// Stage name to model, for the run manifest.
+    pub fn models(&self) -> BTreeMap<String, ModelInfo> {
+        self.stages
+            .iter()
+            .filter_map(|s| s.model().map(|m| (s.name().to_string(), m)))
+            .collect()
     }
 
     /// Takes records over from `reuse` for the documents it knows, instead of extracting them;
-    /// with `reclassify`, their stance and claims are computed again (the classification models
-    /// or targets changed), else they are kept as they were.
-    pub fn with_reuse(mut self, reuse: Box<dyn Reuse>, reclassify: bool) -> Self {
+    /// with `reclassify`, the stages that work on records run on them again (the
+    /// classification models or targets changed), else they are kept as they were.
+    pub fn with_reuse(mut self, reuse: Box<dyn Reuse + 'a>, reclassify: bool) -> Self {
         self.reuse = Some(reuse);
         self.reclassify_reused = reclassify;
         self
-    }
-
-    /// The attribution model, as the run manifest describes it.
-    pub fn extractor_info(&self) -> crate::provenance::ModelInfo {
-        self.extractor.model_info()
     }
 
     /// Stage name to model id, as written into every record's provenance.
@@ -131,103 +178,52 @@ impl Pipeline {
         &self.provenance
     }
 
-    /// Processes one document into its records.
-    pub fn process(&self, doc: &Document) -> Result<Vec<Record>, DocError> {
-        if doc.text.trim().is_empty() {
-            return Err(DocError::new(
-                doc.id.0.clone(),
-                DocErrorKind::Empty,
-                "document text is empty",
-            ));
+    /// A read document, with its records taken over when [`Reuse`] knows it.
+    fn start(&self, doc: Document) -> Annotated {
+        let mut annotated = Annotated::new(doc);
+        if let Some(found) = self
+            .reuse
+            .as_ref()
+            .and_then(|r| r.lookup(&annotated.doc.id, &annotated.sha256))
+        {
+            annotated.reused = true;
+            match found {
+                Ok(records) => annotated.records = records,
+                Err(e) => annotated.error = Some(e),
+            }
         }
-        let analysis = Analysis::new(&doc.text);
-        let attributions = self.extractor.extract(doc, &analysis).map_err(|e| {
-            DocError::new(
-                doc.id.0.clone(),
-                DocErrorKind::Processing,
-                format!("attribution failed: {e}"),
-            )
-        })?;
-        let speakers = speakers::resolve(&analysis, &attributions);
-        build_records(doc, &analysis, &attributions, &speakers, &self.provenance)
-    }
-
-    /// Like [`Pipeline::process`], but a panic in any stage becomes a `processing` error for
-    /// this document instead of ending the run.
-    pub fn process_guarded(&self, doc: &Document) -> Result<Vec<Record>, DocError> {
-        // The stages share no mutable state across documents, so nothing observable is left
-        // half-updated by an unwinding panic.
-        catch_unwind(AssertUnwindSafe(|| self.process(doc))).unwrap_or_else(|payload| {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Err(DocError::new(
-                doc.id.0.clone(),
-                DocErrorKind::Processing,
-                format!("internal error while processing: {what}"),
-            ))
-        })
-    }
-
-    fn outcome(&self, item: DocResult) -> DocOutcome {
-        match item {
-            Ok(doc) => {
-                let sha256 = crate::digest::document_sha256(&doc);
-                let reused = self.reuse.as_ref().and_then(|r| r.lookup(&doc.id, &sha256));
-                DocOutcome {
-                    doc_id: doc.id.clone(),
-                    words: doc.text.split_whitespace().count() as u64,
-                    reused: reused.is_some(),
-                    result: reused.unwrap_or_else(|| self.process_guarded(&doc)),
-                    doc_sha256: Some(sha256),
-                    concern: self.classification.concern(&doc.text),
+        if annotated.reused && self.reclassify_reused {
+            // Their classification is redone from scratch: a stage that no longer runs leaves
+            // nothing behind.
+            for r in &mut annotated.records {
+                r.stance.clear();
+                r.claim = None;
+                for task in [Task::Stance, Task::Claims] {
+                    r.provenance.models.remove(task.stage());
                 }
             }
-            Err(e) => DocOutcome {
-                doc_id: e.doc_id.clone(),
-                result: Err(e),
-                words: 0,
-                doc_sha256: None,
-                reused: false,
-                concern: None,
-            },
         }
+        annotated
     }
 
-    /// Runs the classification stage over the records of a chunk of outcomes at once (so that
-    /// batches span documents). If it fails, the documents it was for become error lines.
-    fn classify(&self, outcomes: &mut [DocOutcome], pool: &rayon::ThreadPool) {
-        let wanted = |o: &DocOutcome| {
-            o.result.is_ok()
-                && if o.reused {
-                    self.reclassify_reused
-                } else {
-                    !self.classification.is_empty()
-                }
+    /// Passes a chunk of documents through every stage, each stage seeing the documents it
+    /// works on that have not failed.
+    fn process_chunk(&self, docs: &mut [Annotated], pool: &rayon::ThreadPool) {
+        let cx = StageContext {
+            pool,
+            provenance: &self.provenance,
         };
-        let mut records: Vec<&mut Record> = Vec::new();
-        let mut concerns: Vec<Concern> = Vec::new();
-        for o in outcomes.iter_mut().filter(|o| wanted(o)) {
-            if let Ok(rs) = o.result.as_mut() {
-                if let Some(c) = &o.concern {
-                    concerns.extend(std::iter::repeat_n(c.clone(), rs.len()));
-                }
-                records.extend(rs.iter_mut());
-            }
-        }
-        if records.is_empty() {
-            return;
-        }
-        let concerns = (concerns.len() == records.len()).then_some(concerns.as_slice());
-        if let Err(e) = self.classification.apply(&mut records, concerns, pool) {
-            for o in outcomes.iter_mut().filter(|o| wanted(o)) {
-                o.result = Err(DocError::new(
-                    o.doc_id.0.clone(),
-                    DocErrorKind::Processing,
-                    format!("stance or claim classification failed: {e}"),
-                ));
+        for stage in &self.stages {
+            let works = stage.works_on();
+            let mut mine: Vec<&mut Annotated> = docs
+                .iter_mut()
+                .filter(|d| {
+                    d.error.is_none()
+                        && (!d.reused || (works == Works::OnRecords && self.reclassify_reused))
+                })
+                .collect();
+            if !mine.is_empty() {
+                stage.process(&mut mine, &cx);
             }
         }
     }
@@ -275,9 +271,7 @@ impl Pipeline {
                 Ok(())
             });
             for chunk in doc_rx {
-                let mut outcomes: Vec<DocOutcome> =
-                    pool.install(|| chunk.into_par_iter().map(|d| self.outcome(d)).collect());
-                self.classify(&mut outcomes, pool);
+                let outcomes = self.chunk_outcomes(chunk, pool);
                 if out_tx.send(outcomes).is_err() {
                     break;
                 }
@@ -286,12 +280,44 @@ impl Pipeline {
             writer.join().expect("writer thread does not panic")
         })
     }
+
+    /// The outcomes of one chunk, in input order.
+    fn chunk_outcomes(&self, chunk: Vec<DocResult>, pool: &rayon::ThreadPool) -> Vec<DocOutcome> {
+        let started: Vec<Result<Annotated, DocError>> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|item| item.map(|doc| self.start(doc)))
+                .collect()
+        });
+        let mut slots: Vec<Option<DocError>> = Vec::with_capacity(started.len());
+        let mut docs: Vec<Annotated> = Vec::new();
+        for item in started {
+            match item {
+                Ok(doc) => {
+                    docs.push(doc);
+                    slots.push(None);
+                }
+                Err(e) => slots.push(Some(e)),
+            }
+        }
+        self.process_chunk(&mut docs, pool);
+        let mut done = docs.into_iter().map(DocOutcome::of);
+        slots
+            .into_iter()
+            .map(|slot| match slot {
+                None => done.next().expect("one outcome per read document"),
+                Some(e) => DocOutcome::unread(e),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::attribution::{Attribution, QuoteKind};
+    use crate::error::DocErrorKind;
+    use crate::text::Analysis;
 
     /// Panics on documents whose text contains "BOOM"; reports the whole text as one quote
     /// otherwise, so that records can be counted.
@@ -333,7 +359,7 @@ mod tests {
 
     #[test]
     fn outcomes_come_in_input_order_with_panics_contained() {
-        let pipeline = Pipeline::new(Box::new(Fragile));
+        let pipeline = Pipeline::extraction(Box::new(Fragile));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(4)
             .build()
@@ -366,7 +392,7 @@ mod tests {
 
     #[test]
     fn a_failing_sink_stops_the_run_with_its_error() {
-        let pipeline = Pipeline::new(Box::new(Fragile));
+        let pipeline = Pipeline::extraction(Box::new(Fragile));
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build()

@@ -2,66 +2,13 @@
 //! that turns a (target, statement) pair or a single statement into wordpiece ids, and the
 //! network loaded as base model plus delta.
 
-use super::net::{CpuPairNet, PairNet, HEAD};
-use crate::attribution::tagger::BaseModel;
-use crate::encoder::cpu::Precision;
+use super::net::{ClassifierNet, CpuClassifierNet, HEAD};
 use crate::error::{Error, Result};
+use crate::models::{Precision, Task};
 use rust_bert::bert::BertConfig;
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tch::{nn, Device, Kind, Tensor};
 use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
-
-/// File name of a classifier folder's manifest.
-pub const MANIFEST_FILE: &str = "manifest.json";
-/// File name of a classifier folder's weights (a delta over the base model).
-pub const WEIGHTS_FILE: &str = "classifier.safetensors";
-/// Manifest task of stance models.
-pub const STANCE_TASK: &str = "stance-classifier";
-/// Manifest task of check-worthiness models.
-pub const CLAIM_TASK: &str = "claim-classifier";
-
-/// What a classifier folder says about itself.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ClassifierManifest {
-    /// Model name.
-    pub name: String,
-    /// Model version, bumped whenever the weights change.
-    pub version: String,
-    /// [`STANCE_TASK`] or [`CLAIM_TASK`].
-    pub task: String,
-    /// Output labels in the order of the network's outputs.
-    pub labels: Vec<String>,
-    /// The base model the delta applies to.
-    pub base_model: BaseModel,
-    /// First encoder layer the delta holds.
-    pub first_trained_layer: usize,
-    /// Longest input in wordpieces (longer inputs are cut, the statement first).
-    pub max_pieces: usize,
-    /// How statements were formed and mapped to labels, per training set.
-    pub data: serde_json::Value,
-    /// Training settings and timing.
-    pub training: serde_json::Value,
-    /// Held-out figures per set.
-    pub figures: serde_json::Value,
-    /// Licence note.
-    pub license: String,
-}
-
-impl ClassifierManifest {
-    /// Reads `DIR/manifest.json`.
-    pub fn read(dir: &Path) -> Result<Self> {
-        let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))?;
-        serde_json::from_str(&text).map_err(|e| {
-            Error::Model(format!(
-                "{}: not a classifier manifest: {e}",
-                path.display()
-            ))
-        })
-    }
-}
 
 /// Wordpiece ids of one input, with its segment (token type) ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,13 +20,13 @@ pub struct Encoded {
 }
 
 /// A tokenizer set up for classification inputs: no padding, cut at `max_pieces`.
-pub struct TextEncoder {
+pub struct PairTokenizer {
     tokenizer: Tokenizer,
     /// Id used for padding.
     pub pad_id: i64,
 }
 
-impl TextEncoder {
+impl PairTokenizer {
     /// Reads `tokenizer.json`; inputs longer than `max_pieces` are cut, longest segment first.
     pub fn load(path: &Path, max_pieces: usize) -> Result<Self> {
         let tokenizer = Tokenizer::from_file(path)
@@ -101,7 +48,7 @@ impl TextEncoder {
             .iter()
             .find_map(|t| tokenizer.token_to_id(t))
             .map_or(0, i64::from);
-        Ok(TextEncoder { tokenizer, pad_id })
+        Ok(PairTokenizer { tokenizer, pad_id })
     }
 
     /// Encodes one statement, or a pair (first = target or premise, second = statement).
@@ -142,26 +89,30 @@ pub fn batch_tensors(items: &[&Encoded], pad_id: i64, device: Device) -> (Tensor
 }
 
 /// Our network with its variables.
-pub struct OurClassifier {
+pub struct TrainedClassifier {
     config: BertConfig,
     vars: nn::VarStore,
-    net: PairNet,
+    net: ClassifierNet,
 }
 
-impl OurClassifier {
+impl TrainedClassifier {
     /// The base model with a fresh classification layer over `labels` outputs.
     pub fn from_base(base_dir: &Path, labels: usize, device: Device) -> Result<Self> {
         let config = crate::encoder::read_bert_config(&base_dir.join("config.json"))?;
         let mut vars = nn::VarStore::new(device);
-        let net = PairNet::new(&vars.root(), &config, labels);
+        let net = ClassifierNet::new(&vars.root(), &config, labels);
         crate::weights::load_base(&mut vars, &base_dir.join("model.safetensors"), HEAD)?;
-        Ok(OurClassifier { config, vars, net })
+        Ok(TrainedClassifier { config, vars, net })
     }
 
     /// A trained classifier: the base model with a model folder's delta over it.
     pub fn load(model_dir: &Path, base_dir: &Path, labels: usize, device: Device) -> Result<Self> {
         let model = Self::from_base(base_dir, labels, device)?;
-        crate::weights::load_delta(&model.vars, &model_dir.join(WEIGHTS_FILE), HEAD)?;
+        crate::weights::load_delta(
+            &model.vars,
+            &model_dir.join(Task::Stance.weights_file()),
+            HEAD,
+        )?;
         Ok(model)
     }
 
@@ -177,8 +128,8 @@ impl OurClassifier {
     }
 
     /// The network for inference on the CPU at `precision` (the variables must be on the CPU).
-    pub fn for_cpu(&self, precision: Precision) -> Result<CpuPairNet> {
-        CpuPairNet::new(&self.vars, &self.config, precision)
+    pub fn for_cpu(&self, precision: Precision) -> Result<CpuClassifierNet> {
+        CpuClassifierNet::new(&self.vars, &self.config, precision)
     }
 
     /// Label probabilities of a batch, one row per input.
