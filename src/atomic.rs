@@ -53,7 +53,7 @@ impl AtomicFile {
             .prefix(&format!(".{name}."))
             .suffix(".partial")
             .tempfile_in(parent_dir(target))
-            .map_err(|source| path_error(target, source))?;
+            .map_err(|source| path_error(target, without_temp_name(source)))?;
         Ok(AtomicFile {
             temp: BufWriter::with_capacity(1 << 20, temp),
             target: target.to_path_buf(),
@@ -84,7 +84,8 @@ impl AtomicFile {
                 .set_permissions(std::fs::Permissions::from_mode(0o644))
                 .map_err(fail)?;
         }
-        temp.persist(&target).map_err(|e| fail(e.error))?;
+        temp.persist(&target)
+            .map_err(|e| fail(without_temp_name(e.error)))?;
         Ok(())
     }
 }
@@ -96,6 +97,19 @@ impl Write for AtomicFile {
 
     fn flush(&mut self) -> io::Result<()> {
         self.temp.flush()
+    }
+}
+
+/// `tempfile` adds the temporary file's name to its errors (`... at path ".q.jsonl.x1.partial"`);
+/// users asked for `q.jsonl` and must see only that.
+fn without_temp_name(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    let message = e.to_string();
+    match message.split_once(" at path ") {
+        Some((cause, _)) => io::Error::new(e.kind(), cause.to_string()),
+        None => e,
     }
 }
 

@@ -187,11 +187,15 @@ fn a_missing_or_broken_model_stops_the_run_with_a_clear_message() {
         broken.join("manifest.json"),
     )
     .unwrap();
-    std::fs::write(broken.join(WEIGHTS_FILE), b"not safetensors").unwrap();
+    std::fs::write(
+        broken.join(Task::Attribution.weights_file()),
+        b"not safetensors",
+    )
+    .unwrap();
     let out = extract_with_models(dir.path());
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(WEIGHTS_FILE), "{err}");
+    assert!(err.contains(Task::Attribution.weights_file()), "{err}");
     assert!(err.contains("--extractor rules"), "{err}");
 
     // The shipped model given explicitly works like the default.

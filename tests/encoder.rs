@@ -145,7 +145,8 @@ fn long_input_is_truncated_and_flagged() {
 /// sentence embedding as the reference in f32, and one within int8 rounding of it in int8.
 #[test]
 fn the_cpu_encoder_reproduces_the_reference_embedding() {
-    use newsquotes::encoder::cpu::{CpuBert, Precision};
+    use newsquotes::encoder::cpu::CpuBert;
+    use newsquotes::models::Precision;
     use rust_bert::bert::{BertEmbeddings, BertModel};
     use tch::{nn, Device, Kind};
 

@@ -12,26 +12,12 @@
 pub mod cpu;
 
 use crate::error::{Error, Result};
+use crate::models::base::{base_model_dir, BASE_MODEL_ENV};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use tch::{nn, Device, Kind, Tensor};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
-
-/// Environment variable that overrides where the base model is read from.
-pub const BASE_MODEL_ENV: &str = "NEWSQUOTES_BASE_MODEL";
-
-/// The base model's name as written into provenance.
-pub const BASE_MODEL_NAME: &str = "all-MiniLM-L6-v2";
-
-/// Where the base model lives: `$NEWSQUOTES_BASE_MODEL` if set, else the folder `scripts/setup`
-/// fills inside this crate's checkout.
-pub fn base_model_dir() -> PathBuf {
-    match std::env::var_os(BASE_MODEL_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/models/all-MiniLM-L6-v2"),
-    }
-}
 
 /// Reads a BERT `config.json`. Parsed here rather than through rust-bert's
 /// `Config::from_file`, which panics on a bad file.

@@ -204,9 +204,7 @@ pub fn run(args: &TrainAttributionArgs) -> Result<()> {
         lr: args.lr,
         warmup: args.warmup,
         patience: args.patience,
-        deadline: args
-            .max_minutes
-            .map(|m| started + std::time::Duration::from_secs_f64(m * 60.0)),
+        deadline: Schedule::deadline(args.max_minutes, started),
     };
     let mut learner = TaggerLearner {
         tagger: Mutex::new(tagger),

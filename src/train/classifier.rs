@@ -387,9 +387,7 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
         lr: args.lr,
         warmup: args.warmup,
         patience: args.patience,
-        deadline: args
-            .max_minutes
-            .map(|m| started + std::time::Duration::from_secs_f64(m * 60.0)),
+        deadline: Schedule::deadline(args.max_minutes, started),
     };
     let mut learner = ClassifierLearner {
         model: &model,

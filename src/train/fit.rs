@@ -44,6 +44,13 @@ pub struct Schedule {
     pub deadline: Option<Instant>,
 }
 
+impl Schedule {
+    /// The deadline `max_minutes` after `started`, when a limit is set.
+    pub fn deadline(max_minutes: Option<f64>, started: Instant) -> Option<Instant> {
+        max_minutes.map(|m| started + std::time::Duration::from_secs_f64(m * 60.0))
+    }
+}
+
 /// What the loop ended with.
 #[derive(Debug, Clone, Copy)]
 pub struct Fitted {
