@@ -10,7 +10,9 @@
 use super::examples::{document_examples, Example, IGNORE};
 use super::fit::{fit, seed_and_threads, Learner, Schedule};
 use crate::attribution::tagger::labels::{Tag, NUM_TAGS};
-use crate::attribution::tagger::{net, pad_batch, TagSetup, Tagger, TrainingTagger};
+use crate::attribution::tagger::net::{self, Tagger};
+use crate::attribution::tagger::scoring::{pad_batch, TagSetup};
+use crate::attribution::tagger::training::TrainingTagger;
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, predict_with, read_gold_dir, GoldSet, Report};
 use crate::models::base::base_model_dir;

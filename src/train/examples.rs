@@ -2,8 +2,8 @@
 //! paragraph-packed windows the extractor reads, with one BIO tag per wordpiece.
 
 use crate::attribution::tagger::labels::{Role, Tag};
+use crate::attribution::tagger::scoring::TagSetup;
 use crate::attribution::tagger::windows::{self, Piece};
-use crate::attribution::tagger::TagSetup;
 use crate::error::Result;
 use crate::eval::GoldDoc;
 use crate::text::Analysis;

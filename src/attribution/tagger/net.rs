@@ -1,9 +1,13 @@
 //! The tagger network: all-MiniLM-L6-v2 (rust-bert's BERT) with a linear layer that scores the
-//! BIO tags of every wordpiece. It is stored as a delta over the base model ([`crate::weights`]).
+//! BIO tags of every wordpiece ([`TaggerNet`]), and [`Tagger`], the network with the weights it
+//! owns, loaded as the base model plus a model folder's delta ([`crate::weights`]).
 
 use super::labels::NUM_TAGS;
 use crate::error::{Error, Result};
+use crate::models::Task;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use std::path::Path;
+use tch::Device;
 use tch::{nn, nn::Module, Tensor};
 
 /// Prefix of the classifier's variables.
@@ -48,6 +52,51 @@ impl TaggerNet {
             .map_err(|e| Error::Model(format!("forward pass: {e}")))?;
         let hidden = out.hidden_state.dropout(self.dropout, train);
         Ok(self.classifier.forward(&hidden))
+    }
+}
+
+/// One loaded network with the weights it owns.
+pub struct Tagger {
+    config: BertConfig,
+    // Owns the tensors `net` uses.
+    vars: nn::VarStore,
+    net: TaggerNet,
+}
+
+impl Tagger {
+    /// A tagger with the base model's encoder and a fresh classifier (the start of training).
+    pub fn from_base(base_dir: &Path, device: Device) -> Result<Self> {
+        let config = crate::encoder::read_bert_config(&base_dir.join("config.json"))?;
+        let mut vars = nn::VarStore::new(device);
+        let net = TaggerNet::new(&vars.root(), &config);
+        crate::weights::load_base(&mut vars, &base_dir.join("model.safetensors"), HEAD)?;
+        Ok(Tagger { config, vars, net })
+    }
+
+    /// A trained tagger: the base model with a model folder's delta over it.
+    pub fn load(model_dir: &Path, base_dir: &Path, device: Device) -> Result<Self> {
+        let tagger = Self::from_base(base_dir, device)?;
+        crate::weights::load_delta(
+            &tagger.vars,
+            &model_dir.join(Task::Attribution.weights_file()),
+            HEAD,
+        )?;
+        Ok(tagger)
+    }
+
+    /// The BERT configuration of the network.
+    pub fn config(&self) -> &BertConfig {
+        &self.config
+    }
+
+    /// The variables, for training.
+    pub fn vars(&self) -> &nn::VarStore {
+        &self.vars
+    }
+
+    /// The network, for training.
+    pub fn net(&self) -> &TaggerNet {
+        &self.net
     }
 }
 
