@@ -9,7 +9,17 @@
 //! | Emergent | claim headline | article headline | for -> favor, against -> against, observing -> neutral |
 //! | FNC-1 | headline | article body | agree -> favor, disagree -> against, discuss and unrelated -> neutral |
 //!
-//! Check-worthiness sets (CheckThat! 2024) become (text, yes | no).
+//! Check-worthiness sets become (text, yes | no):
+//!
+//! | set | text | splits |
+//! |---|---|---|
+//! | CheckThat! 2024 (`checkthat2024_en`) | debate sentence | train / dev / dev-test as test |
+//! | CLEF CheckThat! 2019 and 2020 debates (`clef2019_debates`, `clef2020_debates`) | debate or speech sentence (label 1 = yes) | training files, a fifth of them (by file name) as dev; the annotated test files as test |
+//! | CheckThat! 2022 tweets (`checkthat2022_en`) | tweet | train / dev / test |
+//! | ClaimBuster two-class (`claimbuster`) | debate sentence (1 = check-worthy factual) | `train.json` (a tenth of it, by sentence id, as dev) / `test.json` |
+//!
+//! The 2019 and 2020 debate sets reuse the same debates; [`load_deduplicated`] drops a
+//! sentence seen in an earlier set of a list, so training on both counts each sentence once.
 //!
 //! Splits: P-Stance, Emergent and CheckThat! ship train/dev(val)/test files; IBM ships
 //! train/test, and its dev split is every fifth training topic; Emergent's dev split is a tenth of
@@ -56,6 +66,14 @@ pub enum SetKind {
     Fnc1,
     /// CheckThat! 2024 English check-worthiness.
     CheckThat,
+    /// CLEF CheckThat! 2019 (task 1) debate and speech sentences.
+    Clef2019,
+    /// CLEF CheckThat! 2020 (task 5) debate and speech sentences.
+    Clef2020,
+    /// CheckThat! 2022 (task 1A) English COVID-19 tweets.
+    CheckThat2022,
+    /// ClaimBuster's two-class debate sentences.
+    ClaimBuster,
 }
 
 impl SetKind {
@@ -67,12 +85,19 @@ impl SetKind {
             SetKind::Emergent => "emergent",
             SetKind::Fnc1 => "fnc1",
             SetKind::CheckThat => "checkthat2024_en",
+            SetKind::Clef2019 => "clef2019_debates",
+            SetKind::Clef2020 => "clef2020_debates",
+            SetKind::CheckThat2022 => "checkthat2022_en",
+            SetKind::ClaimBuster => "claimbuster",
         }
     }
 
     /// True for the stance sets, false for check-worthiness.
     pub fn is_stance(self) -> bool {
-        self != SetKind::CheckThat
+        matches!(
+            self,
+            SetKind::PStance | SetKind::Ibm | SetKind::Emergent | SetKind::Fnc1
+        )
     }
 
     /// The set's own label space. P-Stance and IBM are binary (no neutral gold), so they are
@@ -81,11 +106,11 @@ impl SetKind {
         match self {
             SetKind::PStance | SetKind::Ibm => &["favor", "against"],
             SetKind::Emergent | SetKind::Fnc1 => &["favor", "against", "neutral"],
-            SetKind::CheckThat => &["no", "yes"],
+            _ => &["no", "yes"],
         }
     }
 
-    /// A file whose presence identifies the set.
+    /// A file (or folder) whose presence identifies the set.
     fn marker(self) -> &'static str {
         match self {
             SetKind::PStance => "raw_train_trump.csv",
@@ -93,15 +118,23 @@ impl SetKind {
             SetKind::Emergent => "url-versions-2015-06-14-clean-train.csv",
             SetKind::Fnc1 => "competition_test_stances.csv",
             SetKind::CheckThat => "CT24_checkworthy_english_train.tsv",
+            SetKind::Clef2019 => "test_annotated",
+            SetKind::Clef2020 => "test-gold",
+            SetKind::CheckThat2022 => "CT22_english_1A_checkworthy_train.tsv",
+            SetKind::ClaimBuster => "kfold_25ncs.json",
         }
     }
 
-    const ALL: [SetKind; 5] = [
+    const ALL: [SetKind; 9] = [
         SetKind::PStance,
         SetKind::Ibm,
         SetKind::Emergent,
         SetKind::Fnc1,
         SetKind::CheckThat,
+        SetKind::Clef2019,
+        SetKind::Clef2020,
+        SetKind::CheckThat2022,
+        SetKind::ClaimBuster,
     ];
 }
 
@@ -130,7 +163,7 @@ pub fn detect(path: &Path) -> Result<DataSet> {
     }
     Err(Error::Invalid(format!(
         "{}: no known labelled set there (P-Stance, IBM claim stance, Emergent, FNC-1, \
-         CheckThat! 2024)",
+         CheckThat! 2024, CLEF 2019/2020 debates, CheckThat! 2022, ClaimBuster)",
         path.display()
     )))
 }
@@ -362,6 +395,66 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                 });
             }
         }
+        SetKind::Clef2019 | SetKind::Clef2020 => {
+            let (training, test) = match set.kind {
+                SetKind::Clef2019 => (dir.join("training"), dir.join("test_annotated")),
+                _ => (dir.join("v2.0/training"), dir.join("test-gold")),
+            };
+            let folder = if split == Split::Test { test } else { training };
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", folder.display())))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "tsv"))
+                .collect();
+            files.sort();
+            for path in files {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                let dev = fnv(&name).is_multiple_of(5);
+                if split != Split::Test && dev != (split == Split::Dev) {
+                    continue;
+                }
+                // line number, speaker, sentence, label (0/1)
+                for row in tsv_rows(&path)? {
+                    if let [_, _, text, label, ..] = row.as_slice() {
+                        push_claim(&mut out, text, label.trim() == "1");
+                    }
+                }
+            }
+        }
+        SetKind::CheckThat2022 => {
+            let part = match split {
+                Split::Train => "train",
+                Split::Dev => "dev",
+                Split::Test => "test",
+            };
+            let path = dir.join(format!("CT22_english_1A_checkworthy_{part}.tsv"));
+            // topic, tweet_id, tweet_url, tweet_text, class_label (after a header line)
+            for row in tsv_rows(&path)?.iter().skip(1) {
+                if let [_, _, _, text, label, ..] = row.as_slice() {
+                    push_claim(&mut out, text, label.trim() == "1");
+                }
+            }
+        }
+        SetKind::ClaimBuster => {
+            let file = if split == Split::Test {
+                "test.json"
+            } else {
+                "train.json"
+            };
+            let path = dir.join(file);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+            let rows: Vec<ClaimBusterRow> = serde_json::from_str(&text)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+            for row in rows {
+                let dev = fnv(&row.sentence_id.to_string()).is_multiple_of(10);
+                if split != Split::Test && dev != (split == Split::Dev) {
+                    continue;
+                }
+                push_claim(&mut out, &row.text, row.label == 1);
+            }
+        }
     }
     if out.is_empty() {
         return Err(Error::Invalid(format!(
@@ -372,6 +465,52 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
         )));
     }
     Ok(out)
+}
+
+/// The tab-separated fields of every line of `path`, read literally: the debate and tweet files
+/// quote nothing, and their sentences contain stray `"` that a CSV reader would take as quoting.
+fn tsv_rows(path: &Path) -> Result<Vec<Vec<String>>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect())
+}
+
+/// One sentence of ClaimBuster's two-class JSON files.
+#[derive(serde::Deserialize)]
+struct ClaimBusterRow {
+    sentence_id: u64,
+    label: u8,
+    text: String,
+}
+
+/// Adds one check-worthiness example (whitespace-trimmed; empty sentences are skipped).
+fn push_claim(out: &mut Vec<Example>, text: &str, checkworthy: bool) {
+    let text = text.trim();
+    if !text.is_empty() {
+        out.push(Example {
+            target: None,
+            text: text.to_string(),
+            label: if checkworthy { "yes" } else { "no" }.to_string(),
+        });
+    }
+}
+
+/// The examples of several sets' `split`, each set in order, dropping an example whose
+/// (target, text) already came from an earlier set: the CLEF 2019 and 2020 debate sets share
+/// debates, and training or scoring on both should count each sentence once.
+pub fn load_deduplicated(sets: &[DataSet], split: Split) -> Result<Vec<Vec<Example>>> {
+    let mut seen = std::collections::HashSet::new();
+    sets.iter()
+        .map(|set| {
+            let mut examples = load(set, split)?;
+            examples.retain(|e| seen.insert((e.target.clone(), e.text.to_lowercase())));
+            Ok(examples)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -450,5 +589,68 @@ mod tests {
         );
         assert_eq!(pairs(Split::Dev), owned(&[("nuclear power", "favor")]));
         assert_eq!(pairs(Split::Test), owned(&[("zoos", "against")]));
+    }
+
+    #[test]
+    fn debate_tweet_and_claimbuster_sets_read_as_yes_no_and_deduplicate() {
+        let root = tempfile::tempdir().unwrap();
+        let clef19 = root.path().join("clef2019_debates");
+        let clef20 = root.path().join("clef2020_debates");
+        for (dir, train, test) in [
+            (&clef19, "training", "test_annotated"),
+            (&clef20, "v2.0/training", "test-gold"),
+        ] {
+            std::fs::create_dir_all(dir.join(train)).unwrap();
+            std::fs::create_dir_all(dir.join(test)).unwrap();
+            std::fs::write(
+                dir.join(test).join("d.tsv"),
+                "1\tANNA\tTaxes rose \"40 %\" last year.\t1\n2\tBEN\tThank you.\t0\n",
+            )
+            .unwrap();
+        }
+        let ct22 = root.path().join("checkthat2022_en");
+        std::fs::create_dir_all(&ct22).unwrap();
+        std::fs::write(
+            ct22.join("CT22_english_1A_checkworthy_train.tsv"),
+            "topic\ttweet_id\ttweet_url\ttweet_text\tclass_label\nC\t1\tu\tCases doubled\t1\n",
+        )
+        .unwrap();
+        let cb = root.path().join("claimbuster/data/two_class");
+        std::fs::create_dir_all(&cb).unwrap();
+        std::fs::write(cb.join("kfold_25ncs.json"), "[]").unwrap();
+        std::fs::write(
+            cb.join("test.json"),
+            r#"[{"sentence_id": 4, "label": 1, "text": "Taxes rose \"40 %\" last year."}]"#,
+        )
+        .unwrap();
+        let sets: Vec<DataSet> = [&clef19, &clef20, &ct22, &cb]
+            .iter()
+            .map(|d| detect(d).unwrap())
+            .collect();
+        let kinds: Vec<SetKind> = sets.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                SetKind::Clef2019,
+                SetKind::Clef2020,
+                SetKind::CheckThat2022,
+                SetKind::ClaimBuster
+            ]
+        );
+        let test = load(&sets[0], Split::Test).unwrap();
+        assert_eq!(test.len(), 2);
+        assert_eq!(test[0].text, "Taxes rose \"40 %\" last year.");
+        assert_eq!(
+            (test[0].label.as_str(), test[1].label.as_str()),
+            ("yes", "no")
+        );
+        assert_eq!(load(&sets[2], Split::Train).unwrap()[0].label, "yes");
+        // The 2020 file and ClaimBuster repeat the 2019 sentences: each is kept once.
+        let each = load_deduplicated(
+            &[sets[0].clone(), sets[1].clone(), sets[3].clone()],
+            Split::Test,
+        )
+        .unwrap();
+        assert_eq!(each.iter().map(Vec::len).collect::<Vec<_>>(), [2, 0, 0]);
     }
 }

@@ -85,6 +85,34 @@ pub struct Stance {
     pub label: String,
     /// Calibrated probability of `label`.
     pub score: f32,
+    /// How the label was decided: by the model, or without it because the article never names
+    /// the target. Lets an analysis keep only the model's answers (outputs written before this
+    /// field existed read back as `model`).
+    #[serde(default)]
+    pub basis: Basis,
+}
+
+/// How a stance label was decided (`stance[].basis` in the contract).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The stance model answered for this (quote, target) pair.
+    #[default]
+    Model,
+    /// The article never names the target (no content word of its names or aliases), so the
+    /// answer is "neutral" without asking the model; the score is the gate's measured
+    /// precision (see `classify::relevance`).
+    TargetNotMentioned,
+}
+
+impl Basis {
+    /// The contract's spelling, for tables and CSV cells.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Model => "model",
+            Basis::TargetNotMentioned => "target_not_mentioned",
+        }
+    }
 }
 
 /// Check-worthiness of the content.

@@ -12,20 +12,28 @@ use std::path::PathBuf;
 /// Speakers listed in the top-speakers table.
 const TOP_SPEAKERS: usize = 10;
 
+/// (speaker, target) rows in the speaker stance table at most (the most-quoted speakers first).
+const TOP_STANCE_ROWS: usize = 40;
+
 /// Options of `newsquotes stats`.
 #[derive(clap::Args, Debug)]
 pub struct StatsArgs {
-    /// The JSONL output of `newsquotes extract`.
+    /// The output of `newsquotes extract`, in any of its formats (JSONL, CSV, Parquet; a
+    /// split output by its `-o` name).
     pub output: PathBuf,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Count a stance answer only when the model gave it with at least this score (a
+    /// calibrated probability); answers set aside are counted separately per target.
+    #[arg(long, default_value_t = aggregate::DEFAULT_MIN_STANCE_SCORE)]
+    pub min_stance_score: f32,
 }
 
 /// Runs `newsquotes stats`. The manifest beside the output, when present, supplies the number
 /// of documents (documents without records leave no line in the output).
 pub fn run(args: &StatsArgs) -> Result<()> {
-    let scan = aggregate::scan(&args.output, 0)?;
+    let scan = aggregate::scan(&args.output, 0, args.min_stance_score)?;
     let known = match crate::run::manifest::read_facts(&args.output) {
         Ok(m) => m.and_then(|m| m.documents),
         Err(e) => {
@@ -33,6 +41,7 @@ pub fn run(args: &StatsArgs) -> Result<()> {
             None
         }
     };
+    aggregate::refuse_empty(&args.output, &scan.tally, known)?;
     if scan.tally.bad_lines > 0 {
         eprintln!("warning: {} damaged line(s) skipped", scan.tally.bad_lines);
     }
@@ -123,16 +132,59 @@ pub fn render(t: &Tally, known_documents: Option<u64>) -> String {
         }
         out.push_str(&format!("\n{speakers}\n"));
     }
-    if !t.stance.is_empty() {
-        let mut header = vec!["stance target"];
-        header.extend(STANCE_LABELS);
-        let mut stance = table(&header);
-        for (target, labels) in &t.stance {
-            let mut cells = vec![target.clone()];
-            cells.extend(STANCE_LABELS.map(|l| labels.get(l).copied().unwrap_or(0).to_string()));
-            stance.add_row(cells);
+    if t.with_stance > 0 {
+        out.push_str(&stance_tables(t));
+    }
+    out
+}
+
+/// Stance per target, then per (speaker, target), from the model's answers at or above the
+/// threshold; the answers set aside are counted in their own columns so nothing vanishes.
+fn stance_tables(t: &Tally) -> String {
+    let threshold = format!("score ≥ {}", t.min_stance_score);
+    let mut header = vec![format!("stance target ({threshold})")];
+    header.extend(STANCE_LABELS.map(String::from));
+    header.extend(["below threshold".into(), "target not mentioned".into()]);
+    let mut stance = table(&header.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut targets: Vec<&String> = t.stance.keys().chain(t.stance_set_aside.keys()).collect();
+    targets.sort();
+    targets.dedup();
+    for target in targets {
+        let labels = t.stance.get(target);
+        let aside = t.stance_set_aside.get(target).copied().unwrap_or_default();
+        let mut cells = vec![target.clone()];
+        cells.extend(STANCE_LABELS.map(|l| {
+            labels
+                .and_then(|c| c.get(l))
+                .copied()
+                .unwrap_or(0)
+                .to_string()
+        }));
+        cells.push(aside.below_threshold.to_string());
+        cells.push(aside.target_not_mentioned.to_string());
+        stance.add_row(cells);
+    }
+    let mut out = format!("\n{stance}\n");
+    let mut by_speaker = table(&["speaker", "stance target", "favor", "against", "neutral"]);
+    let mut rows = 0;
+    for (name, s) in t.top_speakers(usize::MAX) {
+        for (target, labels) in &s.stance {
+            let n = |l: &str| labels.get(l).copied().unwrap_or(0).to_string();
+            by_speaker.add_row(vec![
+                name.to_string(),
+                target.clone(),
+                n("favor"),
+                n("against"),
+                n("neutral"),
+            ]);
+            rows += 1;
         }
-        out.push_str(&format!("\n{stance}\n"));
+        if rows >= TOP_STANCE_ROWS {
+            break;
+        }
+    }
+    if rows > 0 {
+        out.push_str(&format!("\n{by_speaker}\n"));
     }
     out
 }
@@ -164,7 +216,13 @@ pub fn to_json(t: &Tally, known_documents: Option<u64>) -> Value {
         "top_speakers": t.top_speakers(TOP_SPEAKERS).into_iter()
             .map(|(n, s)| json!({"name": n, "records": s.records}))
             .collect::<Vec<_>>(),
+        "min_stance_score": t.min_stance_score,
         "stance": t.stance,
+        "stance_set_aside": t.stance_set_aside,
+        "speaker_stance": t.top_speakers(usize::MAX).into_iter()
+            .filter(|(_, s)| !s.stance.is_empty())
+            .map(|(n, s)| json!({"name": n, "records": s.records, "stance": s.stance}))
+            .collect::<Vec<_>>(),
         "claims": t.claims,
         "checkworthy": t.checkworthy,
     })
@@ -177,7 +235,12 @@ mod tests {
 
     #[test]
     fn table_shows_the_key_counts() {
-        let scan = aggregate::scan_reader(sample_jsonl().as_bytes(), 0).unwrap();
+        let scan = aggregate::scan_reader(
+            sample_jsonl().as_bytes(),
+            0,
+            aggregate::DEFAULT_MIN_STANCE_SCORE,
+        )
+        .unwrap();
         let text = render(&scan.tally, None);
         let line = |label: &str| {
             text.lines()
@@ -198,7 +261,17 @@ mod tests {
         assert!(line("mean confidence").contains("0.500"));
         assert!(line("claims: checkworthy").contains("1 (100.0 %)"));
         assert!(line("Mira Solberg").contains(" 3 "));
-        assert!(line("harbour bridge").contains(" 1 "));
+        assert!(line("stance target").contains("score ≥ 0.5"), "{text}");
+        let per_target = line("│ harbour bridge ");
+        assert!(
+            per_target.contains(" 1 ") && per_target.matches(" 1 ").count() == 3,
+            "favor 1, below threshold 1, not mentioned 1: {per_target}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.contains("Mira Solberg") && l.contains("harbour bridge")),
+            "a speaker-target row: {text}"
+        );
         let with_manifest = render(&scan.tally, Some(12));
         assert!(with_manifest.contains("documents "));
         assert!(with_manifest.contains(" 12 "));
@@ -206,12 +279,26 @@ mod tests {
 
     #[test]
     fn json_has_the_same_figures() {
-        let scan = aggregate::scan_reader(sample_jsonl().as_bytes(), 0).unwrap();
+        let scan = aggregate::scan_reader(
+            sample_jsonl().as_bytes(),
+            0,
+            aggregate::DEFAULT_MIN_STANCE_SCORE,
+        )
+        .unwrap();
         let v = to_json(&scan.tally, None);
         assert_eq!(v["records"], 4);
         assert_eq!(v["documents"], 4);
         assert_eq!(v["quote_kinds"]["mixed"], 1);
         assert_eq!(v["top_speakers"][0]["name"], "Mira Solberg");
         assert_eq!(v["stance"]["harbour bridge"]["favor"], 1);
+        assert_eq!(
+            v["stance_set_aside"]["harbour bridge"]["below_threshold"],
+            1
+        );
+        assert_eq!(v["speaker_stance"][0]["name"], "Mira Solberg");
+        assert_eq!(
+            v["speaker_stance"][0]["stance"]["harbour bridge"]["favor"],
+            1
+        );
     }
 }

@@ -7,9 +7,6 @@ use crate::error::Result;
 use crate::models::ModelInfo;
 use crate::record::Claim;
 
-/// Probability at or above which a statement is called check-worthy.
-pub const CHECKWORTHY_AT: f32 = 0.5;
-
 /// The check-worthiness model.
 pub struct ClaimsClassifier {
     /// The model.
@@ -26,12 +23,14 @@ impl ClaimsClassifier {
     pub fn classify(&self, statements: &[String], pool: &rayon::ThreadPool) -> Result<Vec<Claim>> {
         let (unique, index) = dedupe(statements.iter().map(|t| (None, t.clone())));
         let scores = score_unique(&self.classifier, &unique, pool)?;
+        // The model's own threshold (its manifest), chosen on a mix of development sets.
+        let at = self.classifier.threshold();
         Ok(index
             .iter()
             .map(|&u| {
                 let p = scores[u].get(1).copied().unwrap_or(0.0);
                 Claim {
-                    checkworthy: p >= CHECKWORTHY_AT,
+                    checkworthy: p >= at,
                     score: round4(p),
                 }
             })

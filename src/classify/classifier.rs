@@ -78,6 +78,7 @@ pub struct Classifier {
     pool: Mutex<Vec<Network>>,
     info: ModelInfo,
     batch_size: usize,
+    threshold: f32,
 }
 
 impl Classifier {
@@ -150,6 +151,7 @@ impl Classifier {
             pool: Mutex::new(Vec::new()),
             info,
             batch_size,
+            threshold: folder.manifest.threshold(),
         })
     }
 
@@ -240,12 +242,19 @@ impl Classifier {
             pool: Mutex::new(Vec::new()),
             info,
             batch_size,
+            threshold: 0.5,
         })
     }
 
     /// The model, as provenance and the run manifest describe it.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// For a two-label task (check-worthiness): the probability of `yes` at or above which the
+    /// answer is `yes` (our manifest's threshold; 0.5 for a user's model).
+    pub fn threshold(&self) -> f32 {
+        self.threshold
     }
 
     /// The task it serves.

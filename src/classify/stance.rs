@@ -11,7 +11,7 @@ use super::scoring::{dedupe, round4, score_unique};
 use super::targets::Target;
 use crate::error::Result;
 use crate::models::{ModelInfo, Task};
-use crate::record::{Record, Stance};
+use crate::record::{Basis, Record, Stance};
 
 /// The stance model with the targets it is asked about.
 pub struct StanceClassifier {
@@ -82,18 +82,20 @@ impl StanceClassifier {
                     .iter()
                     .zip(asked.by_ref())
                     .map(|(target, pair)| {
-                        let (label, score) = match pair {
+                        let (label, score, basis) = match pair {
                             Some(p) => {
                                 let probs = &scores[index[p]];
                                 let best = super::argmax(probs);
-                                (labels[best], probs.get(best).copied().unwrap_or(0.0))
+                                let score = probs.get(best).copied().unwrap_or(0.0);
+                                (labels[best], score, Basis::Model)
                             }
-                            None => ("neutral", GATED_SCORE),
+                            None => ("neutral", GATED_SCORE, Basis::TargetNotMentioned),
                         };
                         Stance {
                             target: target.name.clone(),
                             label: label.to_string(),
                             score: round4(score),
+                            basis,
                         }
                     })
                     .collect()

@@ -14,9 +14,11 @@ use std::path::PathBuf;
 /// Options of `eval stance` and `eval claims`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ClassEvalArgs {
-    /// The set's folder (P-Stance, IBM claim stance, Emergent, FNC-1; CheckThat! 2024 for claims).
-    #[arg(long)]
-    pub data: PathBuf,
+    /// The set's folder (P-Stance, IBM claim stance, Emergent, FNC-1; for claims CheckThat!
+    /// 2024, CLEF 2019/2020 debates, CheckThat! 2022, ClaimBuster). Several sets are scored
+    /// one after the other (claims: a sentence already in an earlier set is scored once).
+    #[arg(long, num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
     /// Which split to score.
     #[arg(long, value_enum, default_value_t = Split::Test)]
     pub split: Split,
@@ -27,35 +29,61 @@ pub struct ClassEvalArgs {
     /// Folder of model folders.
     #[arg(long)]
     pub models: Option<PathBuf>,
-    /// Score at most this many examples (the first ones).
+    /// Score at most this many examples per set (the first ones).
     #[arg(long)]
     pub limit: Option<usize>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Print one JSON object instead of the table.
+    /// Print JSON (one object per set, then the threshold pick) instead of tables.
     #[arg(long)]
     pub json: bool,
     /// How our models compute on the CPU.
     #[arg(long, value_enum, default_value_t = Precision::default())]
     pub precision: Precision,
+    /// Claims: answer `yes` from this probability up instead of the model's own threshold.
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Claims: also find the threshold with the best mean F1 (yes) over the given sets, each
+    /// set weighing the same whatever its size (run it on the dev split of several genres; the
+    /// result goes into a model's manifest as `threshold`).
+    #[arg(long)]
+    pub pick_threshold: bool,
 }
 
-/// Scores the model for `task` on the chosen split and prints the figures.
+/// One set's scores: gold labels and the model's probabilities, in the task's label order.
+struct Scored {
+    set: datasets::DataSet,
+    gold: Vec<String>,
+    probs: Vec<Vec<f32>>,
+}
+
+/// Scores the model for `task` on the chosen split of every given set and prints the figures;
+/// returns the report of the last set.
 pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
-    let set = datasets::detect(&args.data)?;
-    if set.kind.is_stance() != (task == Task::Stance) {
-        return Err(Error::Invalid(format!(
-            "{}: {} is not a {} set",
-            args.data.display(),
-            set.kind.name(),
-            task.stage()
-        )));
-    }
-    let mut examples = datasets::load(&set, args.split)?;
-    if let Some(n) = args.limit {
-        examples.truncate(n);
-    }
+    let sets = args
+        .data
+        .iter()
+        .map(|path| {
+            let set = datasets::detect(path)?;
+            if set.kind.is_stance() != (task == Task::Stance) {
+                return Err(Error::Invalid(format!(
+                    "{}: {} is not a {} set",
+                    path.display(),
+                    set.kind.name(),
+                    task.stage()
+                )));
+            }
+            Ok(set)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let loaded = if task == Task::Claims {
+        datasets::load_deduplicated(&sets, args.split)?
+    } else {
+        sets.iter()
+            .map(|s| datasets::load(s, args.split))
+            .collect::<Result<_>>()?
+    };
     let dir = args
         .model
         .clone()
@@ -73,43 +101,181 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Invalid(format!("cannot start worker threads: {e}")))?;
-    let inputs: Vec<(Option<String>, String)> = examples
-        .iter()
-        .map(|e| (e.target.clone(), e.text.clone()))
-        .collect();
-    let started = std::time::Instant::now();
-    let scores = crate::classify::scoring::score_unique(&model, &inputs, &pool)?;
+    let threshold = args.threshold.unwrap_or_else(|| model.threshold());
     let labels = task.labels();
-    let mut report = ClassReport::new(labels);
-    for (e, probs) in examples.iter().zip(&scores) {
-        let best = crate::classify::predict_within(probs, labels, set.kind.labels());
-        report.add(&e.label, labels[best]);
-    }
-    let secs = started.elapsed().as_secs_f64();
-    if args.json {
-        let mut v = report.to_json();
-        v["set"] = set.kind.name().into();
-        v["split"] = format!("{:?}", args.split).to_lowercase().into();
-        v["model"] = model.info().id.clone().into();
-        v["seconds"] = secs.into();
-        println!("{v}");
-    } else {
-        println!(
-            "{} {:?} split, model {} ({:.1} s)\n{report}",
-            set.kind.name(),
-            args.split,
-            model.info().id,
-            secs
-        );
-        if task == Task::Claims {
-            let yes = report.class("yes");
+    let mut scored = Vec::new();
+    let mut last = None;
+    for (set, mut examples) in sets.into_iter().zip(loaded) {
+        if let Some(n) = args.limit {
+            examples.truncate(n);
+        }
+        let inputs: Vec<(Option<String>, String)> = examples
+            .iter()
+            .map(|e| (e.target.clone(), e.text.clone()))
+            .collect();
+        let started = std::time::Instant::now();
+        let probs = crate::classify::scoring::score_unique(&model, &inputs, &pool)?;
+        let secs = started.elapsed().as_secs_f64();
+        let mut report = ClassReport::new(labels);
+        for (e, p) in examples.iter().zip(&probs) {
+            let predicted = if task == Task::Claims {
+                yes_no(p, threshold)
+            } else {
+                labels[crate::classify::predict_within(p, labels, set.kind.labels())]
+            };
+            report.add(&e.label, predicted);
+        }
+        let gold: Vec<String> = examples.into_iter().map(|e| e.label).collect();
+        let ap = (task == Task::Claims).then(|| average_precision(&gold, &probs));
+        if args.json {
+            let mut v = report.to_json();
+            v["set"] = set.kind.name().into();
+            v["split"] = format!("{:?}", args.split).to_lowercase().into();
+            v["model"] = model.info().id.clone().into();
+            v["seconds"] = secs.into();
+            if let Some(ap) = ap {
+                v["threshold"] = threshold.into();
+                v["average_precision"] = ap.into();
+            }
+            println!("{v}");
+        } else {
             println!(
-                "positive class (yes): P {:.1} R {:.1} F1 {:.1}",
-                100.0 * yes.precision,
-                100.0 * yes.recall,
-                100.0 * yes.f1
+                "{} {:?} split, model {} ({:.1} s)\n{report}",
+                set.kind.name(),
+                args.split,
+                model.info().id,
+                secs
             );
+            if let Some(ap) = ap {
+                let yes = report.class("yes");
+                println!(
+                    "positive class (yes) at threshold {threshold}: P {:.1} R {:.1} F1 {:.1}; \
+                     average precision {:.1}\n",
+                    100.0 * yes.precision,
+                    100.0 * yes.recall,
+                    100.0 * yes.f1,
+                    100.0 * ap
+                );
+            }
+        }
+        scored.push(Scored { set, gold, probs });
+        last = Some(report);
+    }
+    if args.pick_threshold && task == Task::Claims {
+        print_pick(&scored, args.json);
+    }
+    last.ok_or_else(|| Error::Invalid("no set to score".into()))
+}
+
+/// `yes` when the probability of `yes` (the second output) reaches `threshold`.
+fn yes_no(probs: &[f32], threshold: f32) -> &'static str {
+    if probs.get(1).copied().unwrap_or(0.0) >= threshold {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// F1 of `yes` at `threshold`.
+fn f1_at(s: &Scored, threshold: f32) -> f64 {
+    let mut report = ClassReport::new(&["no", "yes"]);
+    for (g, p) in s.gold.iter().zip(&s.probs) {
+        report.add(g, yes_no(p, threshold));
+    }
+    report.class("yes").f1
+}
+
+/// Average precision of `yes` over the ranking by its probability (the mean of the precision
+/// at each check-worthy example, as CheckThat! reports it; ties broken by input order).
+fn average_precision(gold: &[String], probs: &[Vec<f32>]) -> f64 {
+    let mut order: Vec<usize> = (0..gold.len()).collect();
+    let p = |i: usize| probs[i].get(1).copied().unwrap_or(0.0);
+    order.sort_by(|&a, &b| p(b).total_cmp(&p(a)));
+    let (mut hits, mut sum) = (0u64, 0.0);
+    for (rank, &i) in order.iter().enumerate() {
+        if gold[i] == "yes" {
+            hits += 1;
+            sum += hits as f64 / (rank + 1) as f64;
         }
     }
-    Ok(report)
+    if hits == 0 {
+        0.0
+    } else {
+        sum / hits as f64
+    }
+}
+
+/// The threshold (0.05 to 0.95 in steps of 0.01) with the best mean F1 (yes) over the sets,
+/// and each set's F1 there.
+fn pick_threshold(scored: &[Scored]) -> (f32, f64, Vec<f64>) {
+    let mut best = (0.5, f64::MIN, Vec::new());
+    for step in 5..=95 {
+        let t = step as f32 / 100.0;
+        let per_set: Vec<f64> = scored.iter().map(|s| f1_at(s, t)).collect();
+        let mean = per_set.iter().sum::<f64>() / per_set.len().max(1) as f64;
+        if mean > best.1 {
+            best = (t, mean, per_set);
+        }
+    }
+    best
+}
+
+fn print_pick(scored: &[Scored], json: bool) {
+    let (t, mean, per_set) = pick_threshold(scored);
+    if json {
+        let sets: serde_json::Map<String, serde_json::Value> = scored
+            .iter()
+            .zip(&per_set)
+            .map(|(s, f)| (s.set.kind.name().to_string(), (*f).into()))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"picked_threshold": t, "mean_f1_yes": mean, "f1_yes": sets})
+        );
+    } else {
+        println!(
+            "threshold with the best mean F1 (yes) over these sets: {t} (mean {:.1})",
+            100.0 * mean
+        );
+        for (s, f) in scored.iter().zip(&per_set) {
+            println!("  {}: F1 {:.1}", s.set.kind.name(), 100.0 * f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scored(gold: &[&str], yes: &[f32]) -> Scored {
+        Scored {
+            set: datasets::DataSet {
+                kind: datasets::SetKind::CheckThat,
+                dir: PathBuf::new(),
+            },
+            gold: gold.iter().map(|g| g.to_string()).collect(),
+            probs: yes.iter().map(|&p| vec![1.0 - p, p]).collect(),
+        }
+    }
+
+    #[test]
+    fn average_precision_follows_the_ranking() {
+        let s = scored(&["yes", "no", "yes", "no"], &[0.9, 0.8, 0.7, 0.1]);
+        // Ranks 1 and 3: (1/1 + 2/3) / 2.
+        let ap = average_precision(&s.gold, &s.probs);
+        assert!((ap - (1.0 + 2.0 / 3.0) / 2.0).abs() < 1e-9, "{ap}");
+        let perfect = scored(&["no", "yes"], &[0.2, 0.6]);
+        assert_eq!(average_precision(&perfect.gold, &perfect.probs), 1.0);
+    }
+
+    #[test]
+    fn the_picked_threshold_serves_every_set_alike() {
+        // One set separates at 0.3, the other at 0.7; any threshold between gives both F1 1.
+        let a = scored(&["yes", "no"], &[0.75, 0.2]);
+        let b = scored(&["yes", "no"], &[0.35, 0.25]);
+        let (t, mean, per_set) = pick_threshold(&[a, b]);
+        assert!((0.26..=0.35).contains(&t), "{t}");
+        assert_eq!(mean, 1.0);
+        assert_eq!(per_set, vec![1.0, 1.0]);
+    }
 }

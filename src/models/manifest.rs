@@ -59,6 +59,12 @@ pub enum TaskFields {
         data: serde_json::Value,
         /// Held-out figures per set.
         figures: serde_json::Value,
+        /// For a two-label model (check-worthiness): the probability of the second label
+        /// (`yes`) at or above which the answer is that label, chosen on a mix of development
+        /// sets (`newsquotes eval claims --pick-threshold`) so that it transfers across
+        /// genres. Absent: 0.5.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        threshold: Option<f32>,
     },
 }
 
@@ -87,6 +93,17 @@ impl ModelManifest {
         match &self.fields {
             TaskFields::Tagger { window_pieces, .. } => *window_pieces,
             TaskFields::Classifier { max_pieces, .. } => *max_pieces,
+        }
+    }
+
+    /// The decision threshold of a two-label classifier (see `TaskFields::Classifier`'s
+    /// `threshold`); 0.5 when the manifest sets none.
+    pub fn threshold(&self) -> f32 {
+        match &self.fields {
+            TaskFields::Classifier {
+                threshold: Some(t), ..
+            } => *t,
+            _ => 0.5,
         }
     }
 

@@ -5,11 +5,11 @@
 use super::dates::DateKey;
 use crate::attribution::QuoteKind;
 use crate::error::{Error, Result};
-use crate::record::{ErrorLine, Record};
+use crate::record::{Basis, ErrorLine, Record};
 use crate::speakers::SpeakerKind;
+use crate::writer::readback::{self, LineResult};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 /// The contract's quote kinds, in display order.
@@ -20,6 +20,20 @@ pub const SPEAKER_KINDS: [&str; 4] = ["person", "organization", "group", "unknow
 
 /// The contract's stance labels, in display order (the order of our stance models).
 pub use crate::models::STANCE_LABELS;
+
+/// The stance score a model answer needs to be counted in stance tables by default. A stance
+/// score is a calibrated probability, so 0.5 keeps the answers the model holds more likely
+/// right than wrong; `--min-stance-score` on `stats` and `report` sets another.
+pub const DEFAULT_MIN_STANCE_SCORE: f32 = 0.5;
+
+/// Stance answers left out of the stance counts of one target, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SetAside {
+    /// "neutral" given without the model: the article never names the target.
+    pub target_not_mentioned: u64,
+    /// Model answers whose score is below the threshold.
+    pub below_threshold: u64,
+}
 
 /// What a record is counted under when it has neither a canonical name nor a mention.
 pub const NO_SPEAKER: &str = "(no speaker)";
@@ -50,13 +64,20 @@ pub type LabelCounts = BTreeMap<String, u64>;
 pub struct SpeakerTally {
     /// Records attributed to this speaker.
     pub records: u64,
-    /// Stance labels per target.
+    /// Stance labels per target: the model's answers with at least the tally's
+    /// `min_stance_score`, so "2 favor, 0 against" reads directly as where the speaker stands.
     pub stance: BTreeMap<String, LabelCounts>,
 }
 
 /// Counts over a whole output file.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
+    /// Stance answers count in [`Tally::stance`] and per speaker only when the model gave them
+    /// with at least this score (answers of the target gate never count: they say the article
+    /// is not about the target, not where the speaker stands).
+    pub min_stance_score: f32,
+    /// Per target, the stance answers left out of the counts, by reason.
+    pub stance_set_aside: BTreeMap<String, SetAside>,
     /// Record lines.
     pub records: u64,
     /// Error lines.
@@ -77,7 +98,8 @@ pub struct Tally {
     pub dates: BTreeMap<DateKey, u64>,
     /// Records without a usable `meta.date`.
     pub undated: u64,
-    /// Stance labels per target over all records.
+    /// Stance labels per target over all records: the model's answers with at least
+    /// [`Tally::min_stance_score`].
     pub stance: BTreeMap<String, LabelCounts>,
     /// Records carrying at least one stance.
     pub with_stance: u64,
@@ -147,6 +169,16 @@ impl Tally {
         };
         speaker.records += 1;
         for s in &r.stance {
+            let gated = s.basis == Basis::TargetNotMentioned;
+            if gated || s.score < self.min_stance_score {
+                let aside = self.stance_set_aside.entry(s.target.clone()).or_default();
+                if gated {
+                    aside.target_not_mentioned += 1;
+                } else {
+                    aside.below_threshold += 1;
+                }
+                continue;
+            }
             for counts in [
                 self.stance.entry(s.target.clone()).or_default(),
                 speaker.stance.entry(s.target.clone()).or_default(),
@@ -274,17 +306,33 @@ pub struct Scan {
     pub first_bad_line: Option<(u64, String)>,
 }
 
-/// Reads an output (JSONL) from any reader, counting every line and keeping the first
+/// Reads JSONL output lines from any reader, counting every line and keeping the first
 /// `row_limit` records. Damaged lines are counted and skipped, so one bad line does not hide
-/// the rest of a large file.
-pub fn scan_reader(reader: impl BufRead, row_limit: usize) -> std::io::Result<Scan> {
+/// the rest of a large file. Stance answers count from `min_stance_score` up (see
+/// [`Tally::min_stance_score`]).
+pub fn scan_reader(
+    reader: impl BufRead,
+    row_limit: usize,
+    min_stance_score: f32,
+) -> std::io::Result<Scan> {
+    let lines = reader.lines().map(|l| l.map(Ok));
+    scan_lines(lines, row_limit, min_stance_score)
+}
+
+fn scan_lines<E>(
+    lines: impl Iterator<Item = std::result::Result<LineResult, E>>,
+    row_limit: usize,
+    min_stance_score: f32,
+) -> std::result::Result<Scan, E> {
     let mut scan = Scan::default();
-    for (i, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(&line) {
+    scan.tally.min_stance_score = min_stance_score;
+    for (i, line) in lines.enumerate() {
+        let parsed = match line? {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => parse_line(&line).map_err(|e| e.to_string()),
+            Err(why) => Err(why),
+        };
+        match parsed {
             Ok(Line::Record(r)) => {
                 scan.tally.add_record(&r);
                 if scan.rows.len() < row_limit {
@@ -294,22 +342,32 @@ pub fn scan_reader(reader: impl BufRead, row_limit: usize) -> std::io::Result<Sc
             Ok(Line::Error(e)) => scan.tally.add_error(&e),
             Err(e) => {
                 scan.tally.bad_lines += 1;
-                scan.first_bad_line
-                    .get_or_insert_with(|| (i as u64 + 1, e.to_string()));
+                scan.first_bad_line.get_or_insert_with(|| (i as u64 + 1, e));
             }
         }
     }
     Ok(scan)
 }
 
-/// [`scan_reader`] over a file.
-pub fn scan(path: &Path, row_limit: usize) -> Result<Scan> {
-    let path_err = |source| Error::Path {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(path_err)?;
-    scan_reader(BufReader::with_capacity(1 << 20, file), row_limit).map_err(path_err)
+/// [`scan_reader`] over an output in any format `extract` writes (JSONL, CSV, Parquet, split
+/// parts; see [`crate::writer::readback`]).
+pub fn scan(path: &Path, row_limit: usize, min_stance_score: f32) -> Result<Scan> {
+    scan_lines(readback::open(path)?, row_limit, min_stance_score)
+}
+
+/// Refuses an output with no line at all unless its run manifest says documents were
+/// processed (`known_documents`): otherwise it is not a run's output, or a run that read
+/// nothing, and an empty table or page with exit status 0 would hide that.
+pub fn refuse_empty(path: &Path, tally: &Tally, known_documents: Option<u64>) -> Result<()> {
+    let lines = tally.records + tally.error_lines + tally.bad_lines;
+    if lines == 0 && known_documents.unwrap_or(0) == 0 {
+        return Err(Error::Invalid(format!(
+            "{}: no records and no error lines, and no run manifest that counts documents \
+             (an empty run, or not an output of newsquotes extract)",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -381,19 +439,32 @@ pub(crate) mod tests {
             target: "harbour bridge".into(),
             label: "favor".into(),
             score: 0.9,
+            basis: Basis::Model,
         }];
         a.claim = Some(Claim {
             checkworthy: true,
             score: 0.8,
         });
-        let b = record(
+        let mut b = record(
             "d1",
             Some("Mira Solberg"),
             QuoteKind::Indirect,
             "costs are low",
         );
+        b.stance = vec![Stance {
+            target: "harbour bridge".into(),
+            label: "against".into(),
+            score: 0.4,
+            basis: Basis::Model,
+        }];
+        let mut d = record("d3", Some("Mira Solberg"), QuoteKind::Direct, "Done");
+        d.stance = vec![Stance {
+            target: "harbour bridge".into(),
+            label: "neutral".into(),
+            score: 0.998,
+            basis: Basis::TargetNotMentioned,
+        }];
         let c = record("d2", None, QuoteKind::Mixed, "a \"fair\" deal");
-        let d = record("d3", Some("Mira Solberg"), QuoteKind::Direct, "Done");
         let mut lines: Vec<String> = [a, b, c, d]
             .iter()
             .map(|r| serde_json::to_string(r).unwrap())
@@ -408,7 +479,7 @@ pub(crate) mod tests {
 
     #[test]
     fn counts_records_errors_kinds_and_speakers() {
-        let scan = scan_reader(sample_jsonl().as_bytes(), 2).unwrap();
+        let scan = scan_reader(sample_jsonl().as_bytes(), 2, DEFAULT_MIN_STANCE_SCORE).unwrap();
         let t = &scan.tally;
         assert_eq!(scan.rows.len(), 2);
         assert_eq!(t.records, 4);
@@ -431,14 +502,18 @@ pub(crate) mod tests {
         assert_eq!(t.top_speakers(5)[1].0, "she");
         assert_eq!(t.stance["harbour bridge"]["favor"], 1);
         assert_eq!(top[0].1.stance["harbour bridge"]["favor"], 1);
-        assert_eq!((t.claims, t.checkworthy, t.with_stance), (1, 1, 1));
+        assert_eq!(t.stance["harbour bridge"].get("against"), None);
+        assert_eq!(t.stance["harbour bridge"].get("neutral"), None);
+        let aside = t.stance_set_aside["harbour bridge"];
+        assert_eq!((aside.below_threshold, aside.target_not_mentioned), (1, 1));
+        assert_eq!((t.claims, t.checkworthy, t.with_stance), (1, 1, 3));
         assert_eq!(t.dates.values().sum::<u64>(), 4);
     }
 
     #[test]
     fn damaged_lines_are_counted_not_fatal() {
         let text = format!("{}\nnot json\n{{\"x\": 1}}\n", sample_jsonl());
-        let scan = scan_reader(text.as_bytes(), 0).unwrap();
+        let scan = scan_reader(text.as_bytes(), 0, 0.0).unwrap();
         assert_eq!(scan.tally.records, 4);
         assert_eq!(scan.tally.bad_lines, 2);
         assert_eq!(scan.first_bad_line.map(|b| b.0), Some(7));

@@ -26,7 +26,8 @@ const MAX_STANCE_BARS: usize = 60;
 /// Options of `newsquotes report`.
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
-    /// The JSONL output of `newsquotes extract`.
+    /// The output of `newsquotes extract`, in any of its formats (JSONL, CSV, Parquet; a
+    /// split output by its `-o` name).
     pub output: PathBuf,
     /// The HTML file to write.
     #[arg(short = 'o', long = "out")]
@@ -37,12 +38,16 @@ pub struct ReportArgs {
     /// Page title (default: "Quotes in" and the output's file name).
     #[arg(long)]
     pub title: Option<String>,
+    /// Count a stance answer in the charts only when the model gave it with at least this
+    /// score (a calibrated probability); answers of the target gate never count.
+    #[arg(long, default_value_t = aggregate::DEFAULT_MIN_STANCE_SCORE)]
+    pub min_stance_score: f32,
 }
 
 /// Runs `newsquotes report`: reads the output (and its manifest and inputs when present) and
 /// writes the page atomically.
 pub fn run(args: &ReportArgs) -> Result<()> {
-    let scan = aggregate::scan(&args.output, MAX_ROWS)?;
+    let scan = aggregate::scan(&args.output, MAX_ROWS, args.min_stance_score)?;
     let mut notes = Vec::new();
     let manifest = match crate::run::manifest::read_facts(&args.output) {
         Ok(m) => m,
@@ -55,6 +60,11 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         .as_ref()
         .map(|m| m.resolved_inputs(&args.output))
         .unwrap_or_default();
+    aggregate::refuse_empty(
+        &args.output,
+        &scan.tally,
+        manifest.as_ref().and_then(|m| m.documents),
+    )?;
     let contexts = (!inputs.is_empty()).then(|| context::attach(&inputs, &scan.rows));
     let title = args.title.clone().unwrap_or_else(|| {
         let name = args
@@ -273,11 +283,23 @@ fn stance_section(t: &Tally, top: usize) -> Result<Section> {
     }
     let cut = bars.len() > MAX_STANCE_BARS;
     bars.truncate(MAX_STANCE_BARS);
+    let (gated, below) = t.stance_set_aside.values().fold((0, 0), |(g, b), a| {
+        (g + a.target_not_mentioned, b + a.below_threshold)
+    });
+    let mut note = format!(
+        "The model's answers with a score of at least {}; set aside: {below} below that \
+         score, {gated} for targets the article never names.",
+        t.min_stance_score
+    );
+    if cut {
+        note.push_str(&format!(
+            " Only the first {MAX_STANCE_BARS} speaker-target pairs are shown."
+        ));
+    }
     Ok(Section {
         id: "chart-stance",
         heading,
-        note: cut
-            .then(|| format!("Only the first {MAX_STANCE_BARS} speaker-target pairs are shown.")),
+        note: Some(note),
         svg: Some(charts::stacked_stance(&bars)?),
     })
 }
@@ -309,6 +331,7 @@ mod tests {
             html: html.clone(),
             top: 5,
             title: None,
+            min_stance_score: aggregate::DEFAULT_MIN_STANCE_SCORE,
         })
         .unwrap();
         let page = std::fs::read_to_string(html).unwrap();

@@ -11,20 +11,10 @@ use crate::error::{Error, Result};
 use crate::record::OutputLine;
 use crate::run::manifest::OutputFile;
 use crate::writer::parquet::ParquetWriter;
-use crate::writer::{csv_header, Destination, Format};
+use crate::writer::{csv_header, part_path, Destination, Format};
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-
-/// The path of part `index` of `target`: `out.jsonl` -> `out.part-00003.jsonl`.
-pub fn part_path(target: &Path, index: usize) -> PathBuf {
-    let stem = target.file_stem().unwrap_or_default().to_string_lossy();
-    let name = match target.extension() {
-        Some(ext) => format!("{stem}.part-{index:05}.{}", ext.to_string_lossy()),
-        None => format!("{stem}.part-{index:05}"),
-    };
-    target.with_file_name(name)
-}
 
 /// One output file being written.
 enum Part {

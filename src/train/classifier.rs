@@ -444,6 +444,7 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
                 "note": spec.data_note,
             }),
             figures: serde_json::Value::Object(figures),
+            threshold: None,
         },
         training: json!({
             "epochs_run": fitted.epochs_run,

@@ -12,6 +12,7 @@
 //! with a dash, say, reads `'- ...` in the CSV; the JSONL output is never altered.
 
 pub mod parquet;
+pub mod readback;
 
 use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
@@ -19,7 +20,7 @@ use crate::pipeline::DocOutcome;
 use crate::record::{ErrorLine, Record};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Output formats of `extract`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -42,6 +43,16 @@ impl Format {
             Format::Parquet => "parquet",
         }
     }
+}
+
+/// The path of part `index` of `target`: `out.jsonl` -> `out.part-00003.jsonl`.
+pub fn part_path(target: &Path, index: usize) -> PathBuf {
+    let stem = target.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match target.extension() {
+        Some(ext) => format!("{stem}.part-{index:05}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.part-{index:05}"),
+    };
+    target.with_file_name(name)
 }
 
 /// The CSV header, in order.

@@ -2,7 +2,7 @@
 //!
 //! One row per record, columns as in the CSV output but typed: offsets are `int64`, the
 //! confidence and scores `float32`, `claim_checkworthy` a boolean, and the two lists stay lists
-//! (`quote_spans` of `{start, end}`, `stance` of `{target, label, score}`), which pandas,
+//! (`quote_spans` of `{start, end}`, `stance` of `{target, label, score, basis}`), which pandas,
 //! polars, R arrow and DuckDB all read natively. `meta` and `provenance` are JSON text, since
 //! their keys vary by corpus (DuckDB: `json_extract_string(meta, '$.date')`). A document that
 //! failed is one row with only `doc_id`, `error_kind` and `error_message` set, so that the table
@@ -43,6 +43,7 @@ fn stance_fields() -> Fields {
         Field::new("target", DataType::Utf8, false),
         Field::new("label", DataType::Utf8, false),
         Field::new("score", DataType::Float32, false),
+        Field::new("basis", DataType::Utf8, false),
     ])
 }
 
@@ -85,6 +86,9 @@ pub fn schema() -> SchemaRef {
     ]))
 }
 
+/// One stance entry's cells: target, label, score, basis.
+type StanceRow = (String, String, f32, &'static str);
+
 /// Column buffers for up to [`BATCH_ROWS`] rows.
 #[derive(Default)]
 struct Columns {
@@ -105,7 +109,7 @@ struct Columns {
     role: Vec<Option<String>>,
     entity: Vec<Option<String>>,
     confidence: Vec<Option<f32>>,
-    stance: Vec<Option<Vec<(String, String, f32)>>>,
+    stance: Vec<Option<Vec<StanceRow>>>,
     checkworthy: Vec<Option<bool>>,
     claim_score: Vec<Option<f32>>,
     meta: Vec<Option<String>>,
@@ -157,7 +161,7 @@ impl Columns {
         self.stance.push(Some(
             r.stance
                 .iter()
-                .map(|s| (s.target.clone(), s.label.clone(), s.score))
+                .map(|s| (s.target.clone(), s.label.clone(), s.score, s.basis.as_str()))
                 .collect(),
         ));
         self.checkworthy
@@ -216,6 +220,7 @@ impl Columns {
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.0))) as ArrayRef,
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.1))),
                 Arc::new(Float32Array::from_iter_values(rows.iter().map(|r| r.2))),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.3))),
             ]
         })?;
         let columns: Vec<ArrayRef> = vec![
