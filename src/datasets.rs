@@ -15,7 +15,7 @@
 //! |---|---|---|
 //! | CheckThat! 2024 (`checkthat2024_en`) | debate sentence | train / dev / dev-test as test |
 //! | CLEF CheckThat! 2019 and 2020 debates (`clef2019_debates`, `clef2020_debates`) | debate or speech sentence (label 1 = yes) | training files, a fifth of them (by file name) as dev; the annotated test files as test |
-//! | CheckThat! 2022 tweets (`checkthat2022_en`) | tweet | train / dev / test |
+//! | CheckThat! 2022 tweets (`checkthat2022_en`) | tweet | train / dev / dev_test as test (the test file has no labels) |
 //! | ClaimBuster two-class (`claimbuster`) | debate sentence (1 = check-worthy factual) | `train.json` (a tenth of it, by sentence id, as dev) / `test.json` |
 //!
 //! The 2019 and 2020 debate sets reuse the same debates; [`load_deduplicated`] drops a
@@ -423,10 +423,11 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
             }
         }
         SetKind::CheckThat2022 => {
+            // The snapshot's test file has no labels, so dev_test serves as the test split.
             let part = match split {
                 Split::Train => "train",
                 Split::Dev => "dev",
-                Split::Test => "test",
+                Split::Test => "dev_test",
             };
             let path = dir.join(format!("CT22_english_1A_checkworthy_{part}.tsv"));
             // topic, tweet_id, tweet_url, tweet_text, class_label (after a header line)

@@ -92,9 +92,11 @@ pub struct TrainStanceArgs {
 /// `train claims`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TrainClaimsArgs {
-    /// The CheckThat! 2024 English folder.
-    #[arg(long)]
-    pub data: PathBuf,
+    /// The check-worthiness sets' folders (CheckThat! 2024, CLEF 2019/2020 debates,
+    /// CheckThat! 2022, ClaimBuster); a sentence already in an earlier set is dropped from the
+    /// later ones' training split (the CLEF years and ClaimBuster reuse debates).
+    #[arg(long, num_args = 1.., required = true)]
+    pub data: Vec<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: ClassifierTrainArgs,
@@ -118,7 +120,7 @@ struct PreparedSet {
 struct TaskSpec {
     task: Task,
     data_note: serde_json::Value,
-    license: &'static str,
+    license: String,
 }
 
 impl TaskSpec {
@@ -169,30 +171,61 @@ pub fn run_stance(args: &TrainStanceArgs) -> Result<()> {
         }),
         license: "Weights trained on P-Stance, IBM Debater claim stance (CC BY-SA 3.0), Emergent \
                   and FNC-1 (research use; tweets under Twitter's terms). Research use only. \
-                  Base model all-MiniLM-L6-v2 is Apache-2.0.",
+                  Base model all-MiniLM-L6-v2 is Apache-2.0."
+            .to_string(),
     };
     train(&spec, sets, &args.common)
 }
 
 /// Runs `train claims`.
 pub fn run_claims(args: &TrainClaimsArgs) -> Result<()> {
-    let set = datasets::detect(&args.data)?;
-    if set.kind != SetKind::CheckThat {
+    let sets = args
+        .data
+        .iter()
+        .map(|p| datasets::detect(p))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(s) = sets.iter().find(|s| s.kind.is_stance()) {
         return Err(Error::Invalid(format!(
-            "{}: expected the CheckThat! 2024 English folder",
-            args.data.display()
+            "{}: {} is not a check-worthiness set",
+            s.dir.display(),
+            s.kind.name()
         )));
     }
+    let mapping: serde_json::Map<String, serde_json::Value> = sets
+        .iter()
+        .map(|s| {
+            let how = match s.kind {
+                SetKind::CheckThat => "Yes -> yes, No -> no; train = train, dev = dev, test = dev-test",
+                SetKind::Clef2019 | SetKind::Clef2020 => {
+                    "label 1 -> yes, 0 -> no; dev = training files whose name hashes to 0 mod 5, test = annotated test files"
+                }
+                SetKind::CheckThat2022 => "class_label 1 -> yes, 0 -> no; test = dev_test",
+                _ => "label 1 -> yes, 0 -> no; dev = a tenth of train.json by sentence id",
+            };
+            (s.kind.name().to_string(), how.into())
+        })
+        .collect();
+    let names: Vec<&str> = sets.iter().map(|s| s.kind.name()).collect();
     let spec = TaskSpec {
         task: Task::Claims,
         data_note: json!({
             "input": "single statement",
-            "mapping": {"checkthat2024_en": "Yes -> yes, No -> no; train = train, dev = dev, test = dev-test"},
+            "mapping": mapping,
+            "deduplicated": "a training sentence already in an earlier set is dropped",
         }),
-        license: "Weights trained on CheckThat! 2024 English (ClaimBuster sentences from US \
-                  presidential debates; research use). Base model all-MiniLM-L6-v2 is Apache-2.0.",
+        license: if names == ["checkthat2024_en"] {
+            "Weights trained on CheckThat! 2024 English (ClaimBuster sentences from US \
+             presidential debates; research use). Base model all-MiniLM-L6-v2 is Apache-2.0."
+                .to_string()
+        } else {
+            format!(
+                "Weights trained on {} (\"free for general research use\" / research use). \
+                 Research use only. Base model all-MiniLM-L6-v2 is Apache-2.0.",
+                names.join(", ")
+            )
+        },
     };
-    train(&spec, vec![set], &args.common)
+    train(&spec, sets, &args.common)
 }
 
 fn encode_split(
@@ -201,8 +234,12 @@ fn encode_split(
     set: &DataSet,
     split: Split,
     limit: Option<usize>,
+    seen: Option<&mut std::collections::HashSet<(Option<String>, String)>>,
 ) -> Result<Vec<Item>> {
     let mut examples = datasets::load(set, split)?;
+    if let Some(seen) = seen {
+        examples.retain(|e| seen.insert((e.target.clone(), e.text.to_lowercase())));
+    }
     if let Some(n) = limit.filter(|&n| n > 0 && n < examples.len()) {
         // Evenly spaced, not the first n: the files are often sorted by target or topic.
         let len = examples.len();
@@ -332,11 +369,21 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
     let enc = PairTokenizer::load(&base_dir.join("tokenizer.json"), args.max_pieces)?;
 
     let mut prepared = Vec::new();
+    // Claims: training sentences already taken from an earlier set (the CLEF years and
+    // ClaimBuster share debates; see `datasets::load_deduplicated`).
+    let mut seen = std::collections::HashSet::new();
     for set in sets {
         let p = PreparedSet {
-            train: encode_split(spec, &enc, &set, Split::Train, args.limit)?,
-            dev: encode_split(spec, &enc, &set, Split::Dev, args.limit)?,
-            test: encode_split(spec, &enc, &set, Split::Test, None)?,
+            train: encode_split(
+                spec,
+                &enc,
+                &set,
+                Split::Train,
+                args.limit,
+                (spec.task == Task::Claims).then_some(&mut seen),
+            )?,
+            dev: encode_split(spec, &enc, &set, Split::Dev, args.limit, None)?,
+            test: encode_split(spec, &enc, &set, Split::Test, None, None)?,
             set,
         };
         eprintln!(
@@ -463,7 +510,7 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
             "init": args.init.as_ref().map(|d| d.display().to_string()),
             "limit_per_set": args.limit,
         }),
-        license: spec.license.to_string(),
+        license: spec.license.clone(),
     };
     manifest.write(&args.out)?;
     eprintln!(
