@@ -149,13 +149,14 @@ impl Destination {
         }
     }
 
-    /// Called after each document: stdout is flushed so that consumers see whole documents as
-    /// soon as they are done; files stay buffered.
+    /// Called after each document: stdout, pipes and devices are flushed so that consumers see
+    /// whole documents as soon as they are done; files stay buffered.
     fn document_end(&mut self) -> io::Result<()> {
         match self {
             Destination::Stdout(w) => w.flush(),
+            Destination::Special(w) => w.flush(),
             Destination::Spool { file, .. } => file.flush(),
-            Destination::Special(_) | Destination::File(_) => Ok(()),
+            Destination::File(_) => Ok(()),
         }
     }
 }
@@ -280,6 +281,15 @@ impl OutputWriter {
                 dest.document_end()?;
             }
         }
+        Ok(())
+    }
+
+    /// Writes one document's lines as they were written before (a resumed run keeping a
+    /// document its interrupted part already did).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        let (OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest)) = self;
+        dest.write_all(bytes)?;
+        dest.document_end()?;
         Ok(())
     }
 
