@@ -213,7 +213,10 @@ fn duplicate_ids_are_renamed_with_a_warning_and_counted() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let ids: Vec<&str> = index.iter().map(|e| e["doc_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = index
+        .iter()
+        .map(|e| e["doc_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["pier", "pier~2", "quay", "pier~3"]);
     // The same text under the renamed ids gives records that can be told apart.
     let records = fs::read_to_string(&out_path).unwrap();

@@ -638,7 +638,11 @@ fn make_interrupted(out: &Path, journalled: usize) {
     let m = manifest(out);
     fs::rename(out, hidden(".partial")).unwrap();
     let index = fs::read_to_string(dir.join(format!("{name}.docs"))).unwrap();
-    let cut: String = index.lines().take(journalled).map(|l| format!("{l}\n")).collect();
+    let cut: String = index
+        .lines()
+        .take(journalled)
+        .map(|l| format!("{l}\n"))
+        .collect();
     fs::write(hidden(".docs.partial"), cut).unwrap();
     fs::remove_file(dir.join(format!("{name}.docs"))).unwrap();
     let state = serde_json::json!({"config": m["config"], "models": m["models"], "started": m["started"], "resumed": []});
@@ -697,7 +701,10 @@ fn a_second_run_to_the_same_output_is_refused_and_the_first_completes_intact() {
     let waited = Instant::now();
     while !lock.exists() {
         assert!(waited.elapsed() < Duration::from_secs(60), "no lock file");
-        assert!(first.try_wait().unwrap().is_none(), "the first run ended early");
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended early"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
     let started = Instant::now();
@@ -718,7 +725,10 @@ fn a_second_run_to_the_same_output_is_refused_and_the_first_completes_intact() {
     // The first run's output is whole: what a run alone writes.
     let alone = dir.path().join("alone.jsonl");
     run_ok(&rules_args(&corpus, &alone));
-    assert!(read(&out) == read(&alone), "the first run's output was disturbed");
+    assert!(
+        read(&out) == read(&alone),
+        "the first run's output was disturbed"
+    );
     assert_eq!(manifest(&out)["counts"]["documents"], 600);
     assert!(!lock.exists(), "the lock file outlived the run");
     assert!(partial_files(dir.path()).is_empty());
@@ -840,7 +850,9 @@ fn stdin_records_come_out_while_a_slow_producer_is_still_writing() {
     let lines: Vec<&str> = input.lines().collect();
 
     let mut child = bin()
-        .args(["extract", "-", "--extractor", "rules", "--progress", "never"])
+        .args([
+            "extract", "-", "--extractor", "rules", "--progress", "never",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -893,7 +905,9 @@ fn stdin_records_come_out_while_a_slow_producer_is_still_writing() {
 #[test]
 fn write_errors_name_the_users_path() {
     let out = bin()
-        .args(["extract", "corpus", "--extractor", "rules", "-o", "/dev/full"])
+        .args([
+            "extract", "corpus", "--extractor", "rules", "-o", "/dev/full",
+        ])
         .args(["--progress", "never"])
         .output()
         .unwrap();

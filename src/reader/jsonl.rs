@@ -323,8 +323,15 @@ mod tests {
         let docs = read(long.as_bytes(), opts);
         assert_eq!(docs.len(), 2);
         let e = docs[0].as_ref().unwrap_err();
-        assert_eq!((e.kind, e.doc_id.0.as_str()), (DocErrorKind::TooLarge, "big"));
-        assert!(e.message.starts_with("line 1 of in.jsonl: "), "{}", e.message);
+        assert_eq!(
+            (e.kind, e.doc_id.0.as_str()),
+            (DocErrorKind::TooLarge, "big")
+        );
+        assert!(
+            e.message.starts_with("line 1 of in.jsonl: "),
+            "{}",
+            e.message
+        );
         assert_eq!(docs[1].as_ref().unwrap().id.0, "small");
         // An id after the cut cannot be read: the line's place stands in for it.
         let late = format!(

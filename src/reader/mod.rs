@@ -276,7 +276,8 @@ impl Iterator for Documents {
             let n = self.tally.duplicate_ids.fetch_add(1, Ordering::Relaxed) + 1;
             if self.warn && n <= DUPLICATES_SHOWN {
                 eprintln!(
-                    "newsquotes: duplicate document id {id:?}: this document is written as                      {renamed:?}{}",
+                    "newsquotes: duplicate document id {id:?}: this document is written as \
+                     {renamed:?}{}",
                     if n == DUPLICATES_SHOWN {
                         " (further duplicates are only counted)"
                     } else {

@@ -129,7 +129,10 @@ mod tests {
         let target = dir.path().join("q.jsonl");
         let first = OutputLock::acquire(&target, &["newsquotes".into(), "extract".into()]).unwrap();
         let e = OutputLock::acquire(&target, &[]).unwrap_err().to_string();
-        assert!(e.contains(&format!("process {}", std::process::id())), "{e}");
+        assert!(
+            e.contains(&format!("process {}", std::process::id())),
+            "{e}"
+        );
         assert!(e.contains("newsquotes extract"), "{e}");
         assert!(lock_path(&target).exists());
         drop(first);

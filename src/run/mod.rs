@@ -36,18 +36,18 @@ use crate::classify::Classifiers;
 use crate::error::{Error, Result};
 use crate::models::ModelInfo;
 use crate::models::Task;
+use crate::pipeline;
 use crate::pipeline::stages::{ClaimsStage, StanceStage};
 use crate::pipeline::{BatchOptions, Pipeline};
 use crate::progress::{Progress, ProgressMode};
-use crate::pipeline;
 use crate::reader::{self, DocResult, ReadOptions, SourceKind};
 use crate::writer::{Destination, Format, OutputWriter};
 use journal::{DocEntry, JournalWriter};
+use lock::OutputLock;
+use manifest::OutputFile;
 use manifest::{InputFile, RunConfig, RunManifest};
 use rerun::PreviousRun;
 use serde::{Deserialize, Serialize};
-use lock::OutputLock;
-use manifest::OutputFile;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -561,8 +561,11 @@ fn run_locked(
     };
     // On a resume with changed documents: the first one (already read) and the decisions for
     // the journalled documents after it.
-    let mut redo: Option<(DocResult, Vec<DocEntry>, std::sync::mpsc::Sender<resume::Decision>)> =
-        None;
+    let mut redo: Option<(
+        DocResult,
+        Vec<DocEntry>,
+        std::sync::mpsc::Sender<resume::Decision>,
+    )> = None;
     let mut merge = None;
     let (writer, index) = match files {
         None => {
@@ -720,11 +723,7 @@ fn run_locked(
             drop(index);
             let journal = journal::read(&files.index)?;
             let outputs = finish::finalize(
-                &files.spool,
-                &journal.entries,
-                req.format,
-                &files.target,
-                req.config.split_records,
+                &files.spool, &journal.entries, req.format, &files.target, req.config.split_records,
             )?;
             // From here on, a kill leaves a run that `--resume` finishes without redoing it.
             state.outputs = Some(outputs.clone());
@@ -859,10 +858,7 @@ fn finish_interrupted(
         None => {
             let offset = (req.format == Format::Jsonl).then_some(0);
             vec![finish::describe(
-                &files.target,
-                summary.records,
-                summary.documents,
-                offset,
+                &files.target, summary.records, summary.documents, offset,
             )?]
         }
     };

@@ -161,8 +161,8 @@ impl Merge {
         let mut from = File::open(spool).map_err(io(spool))?;
         from.seek(SeekFrom::Start(start)).map_err(io(spool))?;
         let mut side = File::create(side_path).map_err(io(side_path))?;
-        let copied = std::io::copy(&mut (&mut from).take(end - start), &mut side)
-            .map_err(io(side_path))?;
+        let copied =
+            std::io::copy(&mut (&mut from).take(end - start), &mut side).map_err(io(side_path))?;
         if copied != end - start {
             return Err(Error::Invalid(format!(
                 "{}: the partial output is shorter than its index says; start again without \
