@@ -752,7 +752,7 @@ fn resume_processes_edited_journalled_documents_again() {
     args.push("--resume");
     let stderr = String::from_utf8_lossy(&run_ok(&args).stderr).into_owned();
     assert!(
-        stderr.contains("2 documents done by the interrupted run changed since"),
+        stderr.contains("resumed: 2 documents changed since the interrupted run"),
         "{stderr}"
     );
 

@@ -157,9 +157,10 @@ pub fn finalize(
             done.push(part.close()?);
             part = OpenPart::open(name(done.len()), format, position)?;
         }
-        let len = entry.end.checked_sub(position).ok_or_else(|| {
-            Error::Invalid(format!("{}: document index out of order", spool.display()))
-        })?;
+        let len = entry
+            .end
+            .checked_sub(position)
+            .ok_or_else(|| io(std::io::Error::other("the document index is out of order")))?;
         bytes.resize(len as usize, 0);
         reader.read_exact(&mut bytes).map_err(io)?;
         position = entry.end;

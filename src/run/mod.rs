@@ -331,8 +331,12 @@ fn interrupted(
         path: files.state.clone(),
         source,
     })?;
-    let state: RunState = serde_json::from_str(&text)
-        .map_err(|e| Error::Invalid(format!("{}: {e}", files.state.display())))?;
+    let state: RunState = serde_json::from_str(&text).map_err(|e| Error::Path {
+        path: files.state.clone(),
+        source: std::io::Error::other(format!(
+            "the interrupted run's state cannot be read ({e}); run without --resume"
+        )),
+    })?;
     if &state.config != config {
         return Err(Error::Invalid(format!(
             "--resume: the interrupted run to {} had other settings ({}); run without --resume \
@@ -699,14 +703,8 @@ fn run_locked(
         ..
     } = sink;
     if let Some(merge) = merge {
+        // Said in the summary.
         summary.recomputed = merge.recomputed;
-        if merge.recomputed > 0 {
-            eprintln!(
-                "newsquotes: {} documents done by the interrupted run changed since and were \
-                 processed again",
-                merge.recomputed
-            );
-        }
         merge.close();
     }
     progress.finish();

@@ -164,11 +164,13 @@ impl Merge {
         let copied =
             std::io::copy(&mut (&mut from).take(end - start), &mut side).map_err(io(side_path))?;
         if copied != end - start {
-            return Err(Error::Invalid(format!(
-                "{}: the partial output is shorter than its index says; start again without \
-                 --resume",
-                spool.display()
-            )));
+            return Err(Error::Path {
+                path: spool.to_path_buf(),
+                source: std::io::Error::other(
+                    "the partial output is shorter than its index says; start again without \
+                     --resume",
+                ),
+            });
         }
         side.flush().map_err(io(side_path))?;
         drop(side);

@@ -111,11 +111,10 @@ impl Destination {
                 let mut file = OpenOptions::new().write(true).open(path).map_err(io)?;
                 let len = file.metadata().map_err(io)?.len();
                 if len < at {
-                    return Err(Error::Invalid(format!(
-                        "{}: the partial output is shorter ({len} bytes) than its index says \
-                         ({at} bytes); start again without --resume",
-                        path.display()
-                    )));
+                    return Err(io(io::Error::other(format!(
+                        "the partial output is shorter ({len} bytes) than its index says ({at} \
+                         bytes); start again without --resume"
+                    ))));
                 }
                 file.set_len(at).map_err(io)?;
                 file.seek(SeekFrom::End(0)).map_err(io)?;
