@@ -780,6 +780,22 @@ fn resume_processes_edited_journalled_documents_again() {
     assert_eq!(m["counts"]["documents"], 60);
     assert_eq!(m["resumed"].as_array().unwrap().len(), 1);
     assert!(partial_files(dir.path()).is_empty());
+
+    // CSV, with the very first document edited (the kept lines start after the header).
+    let csv = dir.path().join("q.csv");
+    let mut args = rules_args(&corpus, &csv);
+    args.extend(["--format", "csv"]);
+    run_ok(&args);
+    make_interrupted(&csv, 20);
+    edit_document(&corpus, 0, edited);
+    args.push("--resume");
+    run_ok(&args);
+    let full_csv = dir.path().join("full.csv");
+    let mut args = rules_args(&corpus, &full_csv);
+    args.extend(["--format", "csv"]);
+    run_ok(&args);
+    assert!(read(&csv) == read(&full_csv), "resumed CSV differs");
+    assert_eq!(manifest(&csv)["counts"]["recomputed"], 1);
 }
 
 #[test]
