@@ -44,10 +44,8 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if name.is_empty() || target.is_dir() {
-            return Err(Error::Invalid(format!(
-                "{}: output path must be a file",
-                target.display()
-            )));
+            let source = io::Error::new(io::ErrorKind::InvalidInput, "output path must be a file");
+            return Err(path_error(target, source));
         }
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))

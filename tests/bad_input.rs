@@ -167,6 +167,72 @@ fn each_bad_document_gets_its_error_and_the_run_goes_on() {
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ignored 1 file"), "{stderr}");
+    // The two blank JSONL lines hold no document but are accounted for.
+    assert!(
+        stderr.contains("input: 2 blank lines skipped, 0 duplicate ids renamed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn duplicate_ids_are_renamed_with_a_warning_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let line = |id: &str| serde_json::json!({"id": id, "text": ARTICLE}).to_string();
+    fs::write(
+        d.join("a.jsonl"),
+        format!("{}\n\n{}\n{}\n", line("pier"), line("pier"), line("quay")),
+    )
+    .unwrap();
+    fs::create_dir(d.join("more")).unwrap();
+    fs::write(d.join("more/pier.txt"), ARTICLE).unwrap();
+    let out_path = d.join("out.jsonl");
+    let out = run(
+        &[
+            d.join("a.jsonl").to_str().unwrap(),
+            d.join("more").to_str().unwrap(),
+            "--extractor",
+            "rules",
+            "-o",
+            out_path.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("duplicate document id \"pier\": this document is written as \"pier~2\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("input: 1 blank lines skipped, 2 duplicate ids renamed"),
+        "{stderr}"
+    );
+    let index: Vec<Value> = fs::read_to_string(d.join("out.jsonl.docs"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = index
+        .iter()
+        .map(|e| e["doc_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["pier", "pier~2", "quay", "pier~3"]);
+    // The same text under the renamed ids gives records that can be told apart.
+    let records = fs::read_to_string(&out_path).unwrap();
+    let quote_ids: Vec<String> = records
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["quote_id"].to_string())
+        .collect();
+    let mut unique = quote_ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert!(!quote_ids.is_empty());
+    assert_eq!(unique.len(), quote_ids.len(), "quote ids repeat");
+    let manifest: Value =
+        serde_json::from_slice(&fs::read(d.join("out.jsonl.manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["duplicate_ids"], 2);
+    assert_eq!(manifest["counts"]["blank_lines"], 1);
 }
 
 #[test]
@@ -193,8 +259,18 @@ fn a_50_mb_document_is_refused_quickly_in_txt_and_jsonl() {
     let lines = lines(&out);
     let errs = errors(&lines);
     assert_eq!(errs.get("huge").map(String::as_str), Some("too_large"));
-    let line_id = format!("{}:1", jsonl.display());
-    assert_eq!(errs.get(&line_id).map(String::as_str), Some("too_large"));
+    // The oversized line is reported under its own id (which leads the line), its place in
+    // the message.
+    assert_eq!(errs.get("huge-line").map(String::as_str), Some("too_large"));
+    let message = lines
+        .iter()
+        .find(|l| l["doc_id"] == "huge-line")
+        .map(|l| l["error"]["message"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(
+        message.starts_with(&format!("line 1 of {}", jsonl.display())),
+        "{message}"
+    );
     assert!(!errs.contains_key("after"));
     assert_eq!(summary_documents(&out), 3);
     assert!(took < Duration::from_secs(20), "took {took:?}");

@@ -121,8 +121,12 @@ fn output_file_appears_only_when_the_run_completes() {
         n
     };
     let partial = names();
+    // Hidden run files only, and the lock that keeps other runs off this output.
     assert!(
-        !partial.is_empty() && partial.iter().all(|n| n.ends_with(".partial")),
+        !partial.is_empty()
+            && partial
+                .iter()
+                .all(|n| n.ends_with(".partial") || n == ".out.jsonl.lock"),
         "only partial files while running: {partial:?}"
     );
     drop(stdin);

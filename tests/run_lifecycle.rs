@@ -627,3 +627,322 @@ fn rerun_with_new_targets_classifies_stance_again_without_extracting() {
         "no article of corpus/ left a target unnamed"
     );
 }
+
+/// Leaves the files of a run to `out` that was killed before it completed, made from a
+/// completed run's files: the output and index renamed back to their partial names (the index
+/// cut to its first `journalled` lines), the run state rebuilt from the manifest.
+fn make_interrupted(out: &Path, journalled: usize) {
+    let dir = out.parent().unwrap();
+    let name = out.file_name().unwrap().to_string_lossy().into_owned();
+    let hidden = |suffix: &str| dir.join(format!(".{name}{suffix}"));
+    let m = manifest(out);
+    fs::rename(out, hidden(".partial")).unwrap();
+    let index = fs::read_to_string(dir.join(format!("{name}.docs"))).unwrap();
+    let cut: String = index
+        .lines()
+        .take(journalled)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(hidden(".docs.partial"), cut).unwrap();
+    fs::remove_file(dir.join(format!("{name}.docs"))).unwrap();
+    let state = serde_json::json!({"config": m["config"], "models": m["models"], "started": m["started"], "resumed": []});
+    fs::write(hidden(".run.partial"), state.to_string()).unwrap();
+    fs::remove_file(dir.join(format!("{name}.manifest.json"))).unwrap();
+}
+
+/// Replaces the text of document `i` of a JSONL corpus.
+fn edit_document(corpus: &Path, i: usize, text: &str) {
+    let lines: Vec<String> = fs::read_to_string(corpus)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(n, l)| {
+            if n == i {
+                let mut v: Value = serde_json::from_str(l).unwrap();
+                v["text"] = text.into();
+                v.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    fs::write(corpus, lines.join("\n") + "\n").unwrap();
+}
+
+fn rules_args<'a>(input: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "extract",
+        path_str(input),
+        "--extractor",
+        "rules",
+        "-o",
+        path_str(out),
+        "--progress",
+        "never",
+    ]
+}
+
+#[test]
+fn a_second_run_to_the_same_output_is_refused_and_the_first_completes_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("feed.jsonl");
+    synthetic_corpus(&corpus, 600);
+    let other = dir.path().join("other.jsonl");
+    synthetic_corpus(&other, 20);
+    let out = dir.path().join("q.jsonl");
+    let lock = dir.path().join(".q.jsonl.lock");
+
+    let mut first = bin()
+        .args(rules_args(&corpus, &out))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waited = Instant::now();
+    while !lock.exists() {
+        assert!(waited.elapsed() < Duration::from_secs(60), "no lock file");
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended early"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let started = Instant::now();
+    let second = bin().args(rules_args(&other, &out)).output().unwrap();
+    let refused_in = started.elapsed();
+    let still_running = first.try_wait().unwrap().is_none();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "the second run was not refused");
+    assert!(
+        stderr.contains("another run is writing this output")
+            && stderr.contains(&format!("process {}", first.id())),
+        "{stderr}"
+    );
+    eprintln!("second run refused in {refused_in:?} (first still running: {still_running})");
+    let status = first.wait().unwrap();
+    assert!(status.success());
+
+    // The first run's output is whole: what a run alone writes.
+    let alone = dir.path().join("alone.jsonl");
+    run_ok(&rules_args(&corpus, &alone));
+    assert!(
+        read(&out) == read(&alone),
+        "the first run's output was disturbed"
+    );
+    assert_eq!(manifest(&out)["counts"]["documents"], 600);
+    assert!(!lock.exists(), "the lock file outlived the run");
+    assert!(partial_files(dir.path()).is_empty());
+}
+
+#[test]
+fn resume_processes_edited_journalled_documents_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("feed.jsonl");
+    synthetic_corpus(&corpus, 60);
+    let out = dir.path().join("q.jsonl");
+    run_ok(&rules_args(&corpus, &out));
+    let old_index = docs_index(&out);
+    // Killed after 40 documents; then documents 6 and 30 are edited.
+    make_interrupted(&out, 40);
+    let edited = "\"The bridge will open in May,\" said Ilse Marton, the city engineer. \
+                  \"We have tested every cable,\" she added.";
+    edit_document(&corpus, 6, edited);
+    edit_document(&corpus, 30, "A short note without quotes.");
+    let mut args = rules_args(&corpus, &out);
+    args.push("--resume");
+    let stderr = String::from_utf8_lossy(&run_ok(&args).stderr).into_owned();
+    assert!(
+        stderr.contains("resumed: 2 documents changed since the interrupted run"),
+        "{stderr}"
+    );
+
+    let full = dir.path().join("full.jsonl");
+    run_ok(&rules_args(&corpus, &full));
+    assert!(
+        read(&out) == read(&full),
+        "resumed output differs from a full run over the edited input"
+    );
+    let index = docs_index(&out);
+    assert_eq!(index, docs_index(&full));
+    assert_ne!(index[6]["sha256"], old_index[6]["sha256"]);
+    assert_eq!(index[7]["sha256"], old_index[7]["sha256"]);
+    let records: Vec<Value> = String::from_utf8(read(&out))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r: &Value| r["doc_id"] == "s00006")
+        .collect();
+    assert!(records
+        .iter()
+        .any(|r| r["quote"]["text"].as_str().unwrap().contains("bridge")));
+    let m = manifest(&out);
+    assert_eq!(m["counts"]["recomputed"], 2);
+    assert_eq!(m["counts"]["documents"], 60);
+    assert_eq!(m["resumed"].as_array().unwrap().len(), 1);
+    assert!(partial_files(dir.path()).is_empty());
+
+    // CSV, with the very first document edited (the kept lines start after the header).
+    let csv = dir.path().join("q.csv");
+    let mut args = rules_args(&corpus, &csv);
+    args.extend(["--format", "csv"]);
+    run_ok(&args);
+    make_interrupted(&csv, 20);
+    edit_document(&corpus, 0, edited);
+    args.push("--resume");
+    run_ok(&args);
+    let full_csv = dir.path().join("full.csv");
+    let mut args = rules_args(&corpus, &full_csv);
+    args.extend(["--format", "csv"]);
+    run_ok(&args);
+    assert!(read(&csv) == read(&full_csv), "resumed CSV differs");
+    assert_eq!(manifest(&csv)["counts"]["recomputed"], 1);
+}
+
+#[test]
+fn a_run_killed_between_its_output_and_its_manifest_is_finished_not_redone() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("feed.jsonl");
+    synthetic_corpus(&corpus, 30);
+    let name = |d: &str| dir.path().join(d);
+
+    // Plain JSONL: killed just after the spool became the output, before the state recorded it.
+    let out = name("q.jsonl");
+    run_ok(&rules_args(&corpus, &out));
+    let bytes = read(&out);
+    let before = manifest(&out);
+    fs::rename(name("q.jsonl.docs"), name(".q.jsonl.docs.partial")).unwrap();
+    let state = serde_json::json!({"config": before["config"], "models": before["models"],
+        "started": before["started"], "resumed": [], "elapsed_ms": 5000, "segment_started_ms": 0});
+    fs::write(name(".q.jsonl.run.partial"), state.to_string()).unwrap();
+    fs::remove_file(name("q.jsonl.manifest.json")).unwrap();
+    let mut args = rules_args(&corpus, &out);
+    args.push("--resume");
+    let stderr = String::from_utf8_lossy(&run_ok(&args).stderr).into_owned();
+    assert!(stderr.contains("had written its output"), "{stderr}");
+    assert!(!stderr.contains("starting a new run"), "{stderr}");
+    // The summary counts the time of the earlier segment (5 s) too.
+    let time: f64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("time: "))
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(time >= 5.0, "{stderr}");
+    assert_eq!(read(&out), bytes);
+    let after = manifest(&out);
+    assert_eq!(after["outputs"], before["outputs"]);
+    assert_eq!(after["counts"], before["counts"]);
+    assert_eq!(after["started"], before["started"]);
+    assert!(partial_files(dir.path()).is_empty());
+
+    // Split Parquet: killed after the parts and the state recording them, before the manifest.
+    let pq = name("q.parquet");
+    let mut pargs = rules_args(&corpus, &pq);
+    pargs.extend(["--format", "parquet", "--split-records", "20"]);
+    run_ok(&pargs);
+    let before = manifest(&pq);
+    assert!(before["outputs"].as_array().unwrap().len() >= 2);
+    let state = serde_json::json!({"config": before["config"], "models": before["models"],
+        "started": before["started"], "resumed": [], "outputs": before["outputs"]});
+    fs::write(name(".q.parquet.run.partial"), state.to_string()).unwrap();
+    fs::remove_file(name("q.parquet.manifest.json")).unwrap();
+    pargs.push("--resume");
+    let stderr = String::from_utf8_lossy(&run_ok(&pargs).stderr).into_owned();
+    assert!(stderr.contains("had written its output"), "{stderr}");
+    let after = manifest(&pq);
+    assert_eq!(after["outputs"], before["outputs"]);
+    assert_eq!(after["counts"], before["counts"]);
+    assert!(partial_files(dir.path()).is_empty());
+}
+
+#[test]
+fn stdin_records_come_out_while_a_slow_producer_is_still_writing() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("feed.jsonl");
+    synthetic_corpus(&corpus, 6);
+    let input = fs::read_to_string(&corpus).unwrap();
+    let lines: Vec<&str> = input.lines().collect();
+
+    let mut child = bin()
+        .args([
+            "extract", "-", "--extractor", "rules", "--progress", "never",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let sent = Instant::now();
+    writeln!(stdin, "{}", lines[0]).unwrap();
+    stdin.flush().unwrap();
+    // The input stays open: the first document's records must come out anyway.
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("no record while the input was still open");
+    let latency = sent.elapsed();
+    eprintln!("first record {latency:?} after the first document was written");
+    assert!(latency < Duration::from_secs(10), "{latency:?}");
+    let mut out = vec![first];
+    for line in &lines[1..] {
+        std::thread::sleep(Duration::from_millis(200));
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+    out.extend(rx.try_iter());
+
+    // The same bytes as a run over the whole input at once.
+    let batch = bin()
+        .args(["extract", path_str(&corpus), "--extractor", "rules"])
+        .args(["--progress", "never"])
+        .output()
+        .unwrap();
+    let streamed: String = out.iter().map(|l| format!("{l}\n")).collect();
+    assert!(
+        streamed.as_bytes() == batch.stdout.as_slice(),
+        "streamed output differs from a batch run"
+    );
+}
+
+#[test]
+fn write_errors_name_the_users_path() {
+    let out = bin()
+        .args([
+            "extract", "corpus", "--extractor", "rules", "-o", "/dev/full",
+        ])
+        .args(["--progress", "never"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("/dev/full"), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+
+    // A run file that cannot be written (here the run state's name is taken by a folder): the
+    // message names the output, never the run's hidden files or their temporary names.
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".q.jsonl.run.partial")).unwrap();
+    let target = dir.path().join("q.jsonl");
+    let out = bin()
+        .args(rules_args(Path::new("corpus"), &target))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains(path_str(&target)), "{stderr}");
+    assert!(!stderr.contains(".partial"), "{stderr}");
+}

@@ -95,6 +95,11 @@ pub struct BatchOptions {
     pub chunk_docs: usize,
     /// A chunk is closed once its texts reach this many bytes.
     pub chunk_bytes: usize,
+    /// For inputs that can stall (stdin): a chunk is also closed once its first document has
+    /// waited this long for more, so that a slow producer's documents come out as soon as they
+    /// are done instead of after `chunk_docs` documents. `None` (files): chunks are cut by count
+    /// and bytes only, so their boundaries never depend on timing.
+    pub max_wait: Option<std::time::Duration>,
 }
 
 impl Default for BatchOptions {
@@ -105,6 +110,7 @@ impl Default for BatchOptions {
             // documents, and output must not depend on the thread count.
             chunk_docs: 256,
             chunk_bytes: 16 << 20,
+            max_wait: None,
         }
     }
 }
@@ -245,23 +251,24 @@ impl<'a> Pipeline<'a> {
         let (doc_tx, doc_rx) = sync_channel::<Vec<DocResult>>(QUEUE_CHUNKS);
         let (out_tx, out_rx) = sync_channel::<Vec<DocOutcome>>(QUEUE_CHUNKS);
         std::thread::scope(|scope| {
-            scope.spawn(move || {
-                let mut chunk = Vec::new();
-                let mut bytes = 0;
-                for item in docs {
-                    bytes += item.as_ref().map(|d| d.text.len()).unwrap_or(0);
-                    chunk.push(item);
-                    if chunk.len() >= opts.chunk_docs || bytes >= opts.chunk_bytes {
-                        bytes = 0;
-                        if doc_tx.send(std::mem::take(&mut chunk)).is_err() {
-                            return; // the writer stopped: no point reading on
+            match opts.max_wait {
+                None => {
+                    scope.spawn(move || cut_chunks(docs, opts, &doc_tx));
+                }
+                Some(wait) => {
+                    // One thread reads (and may block on a slow producer), the other cuts
+                    // chunks with a deadline.
+                    let (item_tx, item_rx) = sync_channel::<DocResult>(opts.chunk_docs.max(1));
+                    scope.spawn(move || {
+                        for item in docs {
+                            if item_tx.send(item).is_err() {
+                                return;
+                            }
                         }
-                    }
+                    });
+                    scope.spawn(move || cut_chunks_with_deadline(&item_rx, opts, wait, &doc_tx));
                 }
-                if !chunk.is_empty() {
-                    let _ = doc_tx.send(chunk);
-                }
-            });
+            }
             let writer = scope.spawn(move || {
                 for chunk in out_rx {
                     for outcome in chunk {
@@ -309,6 +316,77 @@ impl<'a> Pipeline<'a> {
                 Some(e) => DocOutcome::unread(e),
             })
             .collect()
+    }
+}
+
+/// Cuts `docs` into chunks by count and bytes and sends them on.
+fn cut_chunks(
+    docs: impl Iterator<Item = DocResult>,
+    opts: BatchOptions,
+    tx: &std::sync::mpsc::SyncSender<Vec<DocResult>>,
+) {
+    let mut chunk = Vec::new();
+    let mut bytes = 0;
+    for item in docs {
+        bytes += item.as_ref().map(|d| d.text.len()).unwrap_or(0);
+        chunk.push(item);
+        if chunk.len() >= opts.chunk_docs || bytes >= opts.chunk_bytes {
+            bytes = 0;
+            if tx.send(std::mem::take(&mut chunk)).is_err() {
+                return; // the writer stopped: no point reading on
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = tx.send(chunk);
+    }
+}
+
+/// Like [`cut_chunks`], but a chunk is also sent once its first document has waited `wait`.
+fn cut_chunks_with_deadline(
+    items: &std::sync::mpsc::Receiver<DocResult>,
+    opts: BatchOptions,
+    wait: std::time::Duration,
+    tx: &std::sync::mpsc::SyncSender<Vec<DocResult>>,
+) {
+    use std::sync::mpsc::RecvTimeoutError;
+    use std::time::Instant;
+    let mut chunk = Vec::new();
+    let mut bytes = 0;
+    let mut deadline = Instant::now();
+    loop {
+        let item = if chunk.is_empty() {
+            match items.recv() {
+                Ok(item) => {
+                    deadline = Instant::now() + wait;
+                    item
+                }
+                Err(_) => break,
+            }
+        } else {
+            match items.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(item) => item,
+                Err(RecvTimeoutError::Timeout) => {
+                    bytes = 0;
+                    if tx.send(std::mem::take(&mut chunk)).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        };
+        bytes += item.as_ref().map(|d| d.text.len()).unwrap_or(0);
+        chunk.push(item);
+        if chunk.len() >= opts.chunk_docs || bytes >= opts.chunk_bytes {
+            bytes = 0;
+            if tx.send(std::mem::take(&mut chunk)).is_err() {
+                return;
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = tx.send(chunk);
     }
 }
 
@@ -367,6 +445,7 @@ mod tests {
         let opts = BatchOptions {
             chunk_docs: 7,
             chunk_bytes: 1 << 20,
+            max_wait: None,
         };
         let mut seen = Vec::new();
         pipeline
@@ -413,5 +492,42 @@ mod tests {
         );
         assert_eq!(r, Err("disk full"));
         assert_eq!(n, 5);
+    }
+
+    #[test]
+    fn a_stalling_producer_gets_each_outcome_before_the_next_document_arrives() {
+        let pipeline = Pipeline::extraction(Box::new(Fragile));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let opts = BatchOptions {
+            max_wait: Some(std::time::Duration::from_millis(20)),
+            ..BatchOptions::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel::<usize>();
+        let produced = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&produced);
+        // A producer that waits until the previous document has come out before it makes the
+        // next: with chunks of 256 documents this would never end.
+        let docs = (0..5).map(move |i| {
+            if i > 0 {
+                rx.recv_timeout(std::time::Duration::from_secs(20))
+                    .expect("the previous document came out");
+            }
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Document::new(format!("d{i}"), format!("text {i}")))
+        });
+        let mut seen = 0;
+        pipeline
+            .run(docs, &pool, opts, |o| {
+                assert_eq!(o.doc_id.0, format!("d{seen}"));
+                seen += 1;
+                let _ = tx.send(seen);
+                Ok::<_, ()>(())
+            })
+            .unwrap();
+        assert_eq!(seen, 5);
+        assert_eq!(produced.load(std::sync::atomic::Ordering::SeqCst), 5);
     }
 }

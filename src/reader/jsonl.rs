@@ -1,10 +1,11 @@
 //! JSONL input: one article per line, `{"id": ..., "text": ..., other fields...}`.
 
-use super::{check_text, invalid_utf8, too_large, DocResult, ReadOptions};
+use super::{check_text, invalid_utf8, too_large, DocResult, ReadOptions, ReadTally};
 use crate::document::{Document, Meta};
 use crate::error::{DocError, DocErrorKind};
 use serde_json::Value;
 use std::io::{BufRead, Read};
+use std::sync::Arc;
 
 /// Extra room a JSONL line may take beyond twice the text limit, for the id and metadata fields.
 const LINE_SLACK: u64 = 1 << 20;
@@ -13,10 +14,11 @@ const LINE_SLACK: u64 = 1 << 20;
 ///
 /// Lines longer than the line limit (twice `max_doc_bytes`, since JSON escapes can double the
 /// text, plus room for metadata) are skipped without being held in memory and reported as
-/// `too_large` under the id `NAME:LINE`; so are lines that are not JSON objects (`invalid_json`)
-/// or not UTF-8 (`invalid_utf8`). A missing `id` also falls back to `NAME:LINE`. Blank lines are
-/// skipped silently. A read error (a truncated gzip stream, say) is reported once and ends the
-/// source.
+/// `too_large` under their `id` when it comes before the limit (it usually leads the line), else
+/// under the id `NAME:LINE`; the message names the line either way. Lines that are not JSON
+/// objects (`invalid_json`) or not UTF-8 (`invalid_utf8`) and lines without an `id` are reported
+/// under `NAME:LINE`. Blank lines hold no document: they are counted ([`ReadTally`]). A read
+/// error (a truncated gzip stream, say) is reported once and ends the source.
 pub struct JsonlReader<R> {
     input: R,
     name: String,
@@ -26,6 +28,9 @@ pub struct JsonlReader<R> {
     line_no: u64,
     buf: Vec<u8>,
     done: bool,
+    tally: Option<Arc<ReadTally>>,
+    /// The id found at the start of the last overlong line, if any.
+    overlong_id: Option<String>,
 }
 
 impl<R: BufRead> JsonlReader<R> {
@@ -42,7 +47,15 @@ impl<R: BufRead> JsonlReader<R> {
             line_no: 0,
             buf: Vec::new(),
             done: false,
+            tally: None,
+            overlong_id: None,
         }
+    }
+
+    /// Counts blank lines into `tally`.
+    pub fn with_tally(mut self, tally: Arc<ReadTally>) -> Self {
+        self.tally = Some(tally);
+        self
     }
 
     fn line_id(&self) -> String {
@@ -62,6 +75,7 @@ impl<R: BufRead> JsonlReader<R> {
         }
         self.line_no += 1;
         if n as u64 > self.line_limit && self.buf.last() != Some(&b'\n') {
+            self.overlong_id = id_in_prefix(&self.buf);
             // Drop the rest of the line without storing it.
             let rest = self.input.skip_until(b'\n')?;
             self.buf.clear();
@@ -79,6 +93,9 @@ impl<R: BufRead> JsonlReader<R> {
         };
         let line = line.trim();
         if line.is_empty() {
+            if let Some(tally) = &self.tally {
+                tally.blank_line();
+            }
             return None;
         }
         let object = match serde_json::from_str::<Value>(line) {
@@ -162,6 +179,38 @@ fn document_from_object(object: Meta, line_id: String, opts: ReadOptions) -> Doc
     })
 }
 
+/// The `id` of a JSON object whose line was cut at the line limit, when the cut comes after it:
+/// the fields before it are skipped without being stored.
+fn id_in_prefix(prefix: &[u8]) -> Option<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct FindId<'a>(&'a mut Option<String>);
+    impl<'de> Visitor<'de> for FindId<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "id" {
+                    *self.0 = match map.next_value::<Value>()? {
+                        Value::String(s) if !s.is_empty() => Some(s),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    };
+                    // Stop here: the rest of the line is cut off.
+                    return Err(serde::de::Error::custom("id found"));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+    let mut id = None;
+    let mut de = serde_json::Deserializer::from_slice(prefix);
+    let _ = (&mut de).deserialize_map(FindId(&mut id));
+    id
+}
+
 impl<R: BufRead> Iterator for JsonlReader<R> {
     type Item = DocResult;
 
@@ -170,7 +219,10 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
             match self.next_line() {
                 Ok(None) => self.done = true,
                 Ok(Some(Some(len))) => {
-                    return Some(Err(too_large(&self.line_id(), len, self.opts)))
+                    let id = self.overlong_id.take().unwrap_or_else(|| self.line_id());
+                    let mut e = too_large(&id, len, self.opts);
+                    e.message = format!("line {} of {}: {}", self.line_no, self.name, e.message);
+                    return Some(Err(e));
                 }
                 Ok(Some(None)) => {
                     if let Some(item) = self.parse_line() {
@@ -273,9 +325,21 @@ mod tests {
         let e = docs[0].as_ref().unwrap_err();
         assert_eq!(
             (e.kind, e.doc_id.0.as_str()),
-            (DocErrorKind::TooLarge, "in.jsonl:1")
+            (DocErrorKind::TooLarge, "big")
+        );
+        assert!(
+            e.message.starts_with("line 1 of in.jsonl: "),
+            "{}",
+            e.message
         );
         assert_eq!(docs[1].as_ref().unwrap().id.0, "small");
+        // An id after the cut cannot be read: the line's place stands in for it.
+        let late = format!(
+            "{{\"text\": \"{}\", \"id\": \"late\"}}\n",
+            "x".repeat(3 << 20)
+        );
+        let e = read(late.as_bytes(), opts).remove(0).unwrap_err();
+        assert_eq!(e.doc_id.0, "in.jsonl:1");
         // Within the line limit but over the text limit: rejected under its own id.
         let docs = read(br#"{"id": "mid", "text": "12345"}"#, opts);
         let e = docs[0].as_ref().unwrap_err();

@@ -14,9 +14,12 @@ pub use txt::read_txt;
 
 use crate::document::Document;
 use crate::error::{DocError, DocErrorKind};
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use walkdir::WalkDir;
 
 /// One item of the input stream: a document, or the reason a document could not be read.
@@ -170,19 +173,140 @@ fn walk_dir(dir: &Path, out: &mut Sources) {
     }
 }
 
+/// What the reader met besides documents, counted so that every input line is accounted for:
+/// blank JSONL lines (which hold no document) and documents whose id an earlier document of
+/// the run already had (renamed, see [`Documents`]).
+#[derive(Debug, Default)]
+pub struct ReadTally {
+    blank_lines: AtomicU64,
+    duplicate_ids: AtomicU64,
+}
+
+impl ReadTally {
+    /// Blank (empty or whitespace-only) JSONL lines skipped so far.
+    pub fn blank_lines(&self) -> u64 {
+        self.blank_lines.load(Ordering::Relaxed)
+    }
+
+    /// Documents renamed so far because their id was taken.
+    pub fn duplicate_ids(&self) -> u64 {
+        self.duplicate_ids.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn blank_line(&self) {
+        self.blank_lines.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// How many renamed duplicates are reported one by one on stderr (the rest only in the count).
+const DUPLICATES_SHOWN: u64 = 5;
+
+/// Ids seen so far, as 128-bit hashes (16 bytes per document, whatever the id's length), and for
+/// ids seen more than once, the next suffix to try.
+#[derive(Default)]
+struct SeenIds {
+    seen: HashSet<u128>,
+    next_suffix: HashMap<u128, u64>,
+}
+
+fn id_hash(id: &str) -> u128 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(id.as_bytes());
+    u128::from_le_bytes(digest[..16].try_into().expect("16 bytes"))
+}
+
+impl SeenIds {
+    /// `id` itself when it is new, else the first free `id~N` (N = 2, 3, ...), which is then
+    /// taken too.
+    fn claim(&mut self, id: &str) -> Option<String> {
+        let key = id_hash(id);
+        if self.seen.insert(key) {
+            return None;
+        }
+        let mut n = self.next_suffix.get(&key).copied().unwrap_or(2);
+        loop {
+            let candidate = format!("{id}~{n}");
+            n += 1;
+            if self.seen.insert(id_hash(&candidate)) {
+                self.next_suffix.insert(key, n);
+                return Some(candidate);
+            }
+        }
+    }
+}
+
+/// The stream of a run's documents ([`documents`]), with unique ids.
+///
+/// Document ids name records (`quote_id` is `ID:START-END`) and index entries, so two documents
+/// with one id would give records that cannot be told apart. A document whose id was already
+/// used earlier in the stream is renamed `ID~2` (the next one `ID~3`, skipping any suffixed id
+/// the input itself uses), counted in [`ReadTally::duplicate_ids`] and, for the first few,
+/// reported on stderr. The renaming depends only on the input order, so it is the same in every
+/// run and on resume.
+pub struct Documents {
+    inner: Box<dyn Iterator<Item = DocResult> + Send>,
+    tally: Arc<ReadTally>,
+    ids: SeenIds,
+    warn: bool,
+}
+
+impl Documents {
+    /// The counts of this stream, shared: they grow as the stream is read.
+    pub fn tally(&self) -> Arc<ReadTally> {
+        Arc::clone(&self.tally)
+    }
+
+    /// Reports renamed duplicates on stderr (a run does; `report` re-reading inputs does not).
+    pub fn warn_duplicates(mut self, warn: bool) -> Self {
+        self.warn = warn;
+        self
+    }
+}
+
+impl Iterator for Documents {
+    type Item = DocResult;
+
+    fn next(&mut self) -> Option<DocResult> {
+        let mut item = self.inner.next()?;
+        let id = match &mut item {
+            Ok(doc) => &mut doc.id.0,
+            Err(e) => &mut e.doc_id.0,
+        };
+        if let Some(renamed) = self.ids.claim(id) {
+            let n = self.tally.duplicate_ids.fetch_add(1, Ordering::Relaxed) + 1;
+            if self.warn && n <= DUPLICATES_SHOWN {
+                eprintln!(
+                    "newsquotes: duplicate document id {id:?}: this document is written as \
+                     {renamed:?}{}",
+                    if n == DUPLICATES_SHOWN {
+                        " (further duplicates are only counted)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            *id = renamed;
+        }
+        Some(item)
+    }
+}
+
 /// The documents of one source, lazily.
-fn read_source(source: Source, opts: ReadOptions) -> Box<dyn Iterator<Item = DocResult> + Send> {
+fn read_source(
+    source: Source,
+    opts: ReadOptions,
+    tally: &Arc<ReadTally>,
+) -> Box<dyn Iterator<Item = DocResult> + Send> {
     let name = source.path.display().to_string();
     let open_error =
         |e: io::Error| DocError::new(name.clone(), DocErrorKind::Io, format!("cannot open: {e}"));
     match source.kind {
         SourceKind::Txt => Box::new(std::iter::once(read_txt(&source.path, opts))),
         SourceKind::Jsonl => match File::open(&source.path) {
-            Ok(f) => Box::new(JsonlReader::new(
-                BufReader::with_capacity(READ_BUFFER, f),
-                name,
-                opts,
-            )),
+            Ok(f) => Box::new(
+                JsonlReader::new(BufReader::with_capacity(READ_BUFFER, f), name, opts)
+                    .with_tally(Arc::clone(tally)),
+            ),
             Err(e) => Box::new(std::iter::once(Err(open_error(e)))),
         },
         SourceKind::JsonlGz => match File::open(&source.path) {
@@ -190,19 +314,21 @@ fn read_source(source: Source, opts: ReadOptions) -> Box<dyn Iterator<Item = Doc
                 // Multi-member so that concatenated gzip files (`cat a.gz b.gz`) read whole.
                 let gz =
                     flate2::read::MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, f));
-                Box::new(JsonlReader::new(
-                    BufReader::with_capacity(READ_BUFFER, gz),
-                    name,
-                    opts,
-                ))
+                Box::new(
+                    JsonlReader::new(BufReader::with_capacity(READ_BUFFER, gz), name, opts)
+                        .with_tally(Arc::clone(tally)),
+                )
             }
             Err(e) => Box::new(std::iter::once(Err(open_error(e)))),
         },
-        SourceKind::Stdin => Box::new(JsonlReader::new(
-            BufReader::with_capacity(READ_BUFFER, io::stdin()),
-            "stdin".to_string(),
-            opts,
-        )),
+        SourceKind::Stdin => Box::new(
+            JsonlReader::new(
+                BufReader::with_capacity(READ_BUFFER, io::stdin()),
+                "stdin".to_string(),
+                opts,
+            )
+            .with_tally(Arc::clone(tally)),
+        ),
         SourceKind::Unreadable => Box::new(std::iter::once(Err(DocError::new(
             name,
             DocErrorKind::Io,
@@ -211,13 +337,21 @@ fn read_source(source: Source, opts: ReadOptions) -> Box<dyn Iterator<Item = Doc
     }
 }
 
-/// Streams the documents of all sources in order. Each source is opened only when the previous
-/// one is exhausted.
-pub fn documents(
-    sources: Vec<Source>,
-    opts: ReadOptions,
-) -> impl Iterator<Item = DocResult> + Send {
-    sources.into_iter().flat_map(move |s| read_source(s, opts))
+/// Streams the documents of all sources in order, with unique ids ([`Documents`]). Each source
+/// is opened only when the previous one is exhausted.
+pub fn documents(sources: Vec<Source>, opts: ReadOptions) -> Documents {
+    let tally = Arc::new(ReadTally::default());
+    let shared = Arc::clone(&tally);
+    Documents {
+        inner: Box::new(
+            sources
+                .into_iter()
+                .flat_map(move |s| read_source(s, opts, &shared)),
+        ),
+        tally,
+        ids: SeenIds::default(),
+        warn: false,
+    }
 }
 
 /// Checks a decoded text against the limits every document must meet, whatever its source.
@@ -297,6 +431,27 @@ mod tests {
         for d in docs {
             assert_eq!(d.unwrap_err().kind, DocErrorKind::Io);
         }
+    }
+
+    #[test]
+    fn duplicate_ids_get_deterministic_suffixes_and_blank_lines_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.jsonl");
+        fs::write(
+            &a,
+            "{\"id\": \"x\", \"text\": \"one\"}\n\n  \n{\"id\": \"x~2\", \"text\": \"two\"}\n\
+             {\"id\": \"x\", \"text\": \"three\"}\n{\"id\": \"x\", \"text\": \"four\"}\n",
+        )
+        .unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join("sub/x.txt"), "five").unwrap();
+        let found = discover(&[a, dir.path().join("sub")]);
+        let docs = documents(found.sources, ReadOptions::default());
+        let tally = docs.tally();
+        let ids: Vec<String> = docs.map(|d| d.unwrap().id.0).collect();
+        assert_eq!(ids, ["x", "x~2", "x~3", "x~4", "x~5"]);
+        assert_eq!(tally.duplicate_ids(), 3);
+        assert_eq!(tally.blank_lines(), 2);
     }
 
     #[test]

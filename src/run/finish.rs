@@ -77,7 +77,8 @@ impl OpenPart {
     }
 }
 
-fn describe(
+/// The manifest's description of the output file `path`.
+pub fn describe(
     path: &Path,
     records: u64,
     documents: u64,
@@ -98,8 +99,9 @@ fn describe(
 }
 
 /// Makes the output file(s) of `target` from the spool (whose documents end where `entries`
-/// say) and removes the spool. `format` is the requested output format: the spool holds CSV for
-/// CSV and JSONL otherwise.
+/// say). `format` is the requested output format: the spool holds CSV for CSV and JSONL
+/// otherwise. A plain output is the spool renamed; otherwise the spool stays until the caller has
+/// recorded the outputs (so that a kill in between can still finish the run) and removes it.
 pub fn finalize(
     spool: &Path,
     entries: &[DocEntry],
@@ -145,9 +147,10 @@ pub fn finalize(
             done.push(part.close()?);
             part = OpenPart::open(name(done.len()), format, position)?;
         }
-        let len = entry.end.checked_sub(position).ok_or_else(|| {
-            Error::Invalid(format!("{}: document index out of order", spool.display()))
-        })?;
+        let len = entry
+            .end
+            .checked_sub(position)
+            .ok_or_else(|| io(std::io::Error::other("the document index is out of order")))?;
         bytes.resize(len as usize, 0);
         reader.read_exact(&mut bytes).map_err(io)?;
         position = entry.end;
@@ -161,7 +164,6 @@ pub fn finalize(
             stale += 1;
         }
     }
-    std::fs::remove_file(spool).map_err(io)?;
     Ok(done)
 }
 
@@ -210,7 +212,7 @@ mod tests {
             [Some(0), Some(6)]
         );
         assert_eq!(out[1].records, 4);
-        assert!(!spool.exists());
+        assert!(spool.exists(), "the caller removes the spool");
         // Only a run of contiguous stale parts is cleaned up; part 7 is not next to part 1.
         assert!(part_path(&target, 7).exists());
     }

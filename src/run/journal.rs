@@ -119,12 +119,22 @@ pub struct Journal {
     pub entries: Vec<DocEntry>,
     /// Length in bytes of the whole lines they came from.
     pub valid_bytes: u64,
+    /// For each entry, the offset in the index file just after its line.
+    pub line_ends: Vec<u64>,
 }
 
 impl Journal {
     /// Output offset after the last entry (0 when there is none).
     pub fn end(&self) -> u64 {
         self.entries.last().map_or(0, |e| e.end)
+    }
+
+    /// Index bytes taken by the first `n` entries.
+    pub fn bytes_of_first(&self, n: usize) -> u64 {
+        match n {
+            0 => 0,
+            n => self.line_ends[n - 1],
+        }
     }
 }
 
@@ -148,6 +158,7 @@ pub fn read(path: &Path) -> Result<Journal> {
             Ok(entry) if entry.end >= journal.end() => {
                 journal.entries.push(entry);
                 journal.valid_bytes += n as u64;
+                journal.line_ends.push(journal.valid_bytes);
             }
             _ => break,
         }
@@ -186,6 +197,8 @@ mod tests {
         let j = read(&path).unwrap();
         assert_eq!(j.entries.len(), 2);
         assert_eq!(j.end(), 25);
+        assert_eq!(j.bytes_of_first(2), j.valid_bytes);
+        assert!(j.bytes_of_first(1) < j.valid_bytes && j.bytes_of_first(0) == 0);
         let mut w = JournalWriter::resume(&path, j.valid_bytes).unwrap();
         w.append(&entry("c", 40)).unwrap();
         drop(w);

@@ -11,11 +11,19 @@
 //! end [`finish`] turns the spool into the output file(s) (a rename, or a conversion to Parquet
 //! or a split into parts), then the index becomes `NAME.docs` and the manifest
 //! `NAME.manifest.json` is written last: a manifest means the run completed.
+//!
+//! Only one run at a time writes an output ([`lock`]). A resumed run compares every journalled
+//! document with the input as it is now and processes changed ones again ([`resume`]); a run
+//! killed after its output was in place but before its manifest was written is finished by
+//! `--resume` (manifest written, nothing recomputed). The run state keeps the time of every
+//! segment of a resumed run, so that its summary counts them all.
 
 pub mod finish;
 pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod rerun;
+pub mod resume;
 pub mod summary;
 
 use crate::attribution::{build_extractor, ExtractorChoice};
@@ -28,19 +36,26 @@ use crate::classify::Classifiers;
 use crate::error::{Error, Result};
 use crate::models::ModelInfo;
 use crate::models::Task;
+use crate::pipeline;
 use crate::pipeline::stages::{ClaimsStage, StanceStage};
 use crate::pipeline::{BatchOptions, Pipeline};
 use crate::progress::{Progress, ProgressMode};
-use crate::reader::{self, ReadOptions, SourceKind};
+use crate::reader::{self, DocResult, ReadOptions, SourceKind};
 use crate::writer::{Destination, Format, OutputWriter};
 use journal::{DocEntry, JournalWriter};
+use lock::OutputLock;
+use manifest::OutputFile;
 use manifest::{InputFile, RunConfig, RunManifest};
 use rerun::PreviousRun;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 use summary::Summary;
+
+/// How long a document read from stdin waits for others to share its chunk: a slow producer's
+/// documents come out this long (plus their processing) after they arrive.
+const STDIN_MAX_WAIT: Duration = Duration::from_millis(50);
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
@@ -76,6 +91,34 @@ struct RunState {
     models: BTreeMap<String, ModelInfo>,
     started: String,
     resumed: Vec<String>,
+    /// Run time of the segments before the current one, in milliseconds.
+    #[serde(default)]
+    elapsed_ms: u64,
+    /// When the current segment started (milliseconds since the Unix epoch; 0: none running).
+    /// A killed segment ran until its index was last written.
+    #[serde(default)]
+    segment_started_ms: u64,
+    /// Set once the output files are in place: all that is left is the manifest.
+    #[serde(default)]
+    outputs: Option<Vec<OutputFile>>,
+}
+
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl RunState {
+    /// The run time of the segment a kill interrupted: from its start to the last write of its
+    /// index.
+    fn interrupted_segment_ms(&self, index: &Path) -> u64 {
+        if self.segment_started_ms == 0 {
+            return 0;
+        }
+        std::fs::metadata(index)
+            .and_then(|m| m.modified())
+            .map_or(0, |t| unix_ms(t).saturating_sub(self.segment_started_ms))
+    }
 }
 
 /// The files of a run to `target`.
@@ -84,6 +127,8 @@ struct RunFiles {
     spool: PathBuf,
     index: PathBuf,
     state: PathBuf,
+    /// Where a resume with changed documents sets the interrupted run's later lines aside.
+    kept: PathBuf,
 }
 
 impl RunFiles {
@@ -97,7 +142,28 @@ impl RunFiles {
             spool: hidden(".partial"),
             index: hidden(".docs.partial"),
             state: hidden(".run.partial"),
+            kept: hidden(".kept.partial"),
         }
+    }
+
+    /// Whether `path` is one of the run's own files (or a temporary file of one), which users
+    /// never named: errors about them name the output instead.
+    fn is_internal(&self, path: &Path) -> bool {
+        let name = self
+            .target
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        path.parent() == self.target.parent()
+            && path.file_name().is_some_and(|f| {
+                let f = f.to_string_lossy();
+                f.starts_with(&format!(".{name}.")) && f.ends_with(".partial")
+            })
+    }
+
+    /// Whether the output is one file that the spool becomes by a rename.
+    fn renamed_into_place(config: &RunConfig) -> bool {
+        config.split_records.is_none() && config.format != Format::Parquet.as_str()
     }
 
     /// Removes temporary files that a killed run left while writing its final files (output
@@ -240,27 +306,37 @@ fn hash_inputs(sources: &[reader::Source]) -> std::thread::JoinHandle<Vec<InputF
     })
 }
 
-/// Where a resumed run starts.
-struct ResumePoint {
-    state: RunState,
-    journal: journal::Journal,
+/// What a killed run to the same output left behind.
+enum Interrupted {
+    /// It was processing documents: continue with its spool and index.
+    Running {
+        state: RunState,
+        journal: journal::Journal,
+    },
+    /// Its output files were in place (recorded in the state, or the spool already renamed to
+    /// the output): only the manifest is missing.
+    Finished { state: RunState },
 }
 
-/// Reads the partial state of an interrupted run to `files`, or `None` when there is none.
-fn resume_point(
+/// Reads the state of an interrupted run to `files`, or `None` when there is none.
+fn interrupted(
     files: &RunFiles,
     config: &RunConfig,
     models: &BTreeMap<String, ModelInfo>,
-) -> Result<Option<ResumePoint>> {
-    if !(files.spool.exists() && files.index.exists() && files.state.exists()) {
+) -> Result<Option<Interrupted>> {
+    if !files.state.exists() {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&files.state).map_err(|source| Error::Path {
         path: files.state.clone(),
         source,
     })?;
-    let state: RunState = serde_json::from_str(&text)
-        .map_err(|e| Error::Invalid(format!("{}: {e}", files.state.display())))?;
+    let state: RunState = serde_json::from_str(&text).map_err(|e| Error::Path {
+        path: files.state.clone(),
+        source: std::io::Error::other(format!(
+            "the interrupted run's state cannot be read ({e}); run without --resume"
+        )),
+    })?;
     if &state.config != config {
         return Err(Error::Invalid(format!(
             "--resume: the interrupted run to {} had other settings ({}); run without --resume \
@@ -282,15 +358,143 @@ fn resume_point(
             ids(models)
         )));
     }
-    let journal = journal::read(&files.index)?;
-    Ok(Some(ResumePoint { state, journal }))
+    let index_left = files.index.exists() || files.final_index().exists();
+    if state.outputs.is_some() && index_left {
+        return Ok(Some(Interrupted::Finished { state }));
+    }
+    if !files.spool.exists()
+        && files.index.exists()
+        && files.target.is_file()
+        && RunFiles::renamed_into_place(config)
+    {
+        // Killed just after the spool was renamed to the output.
+        return Ok(Some(Interrupted::Finished { state }));
+    }
+    if files.spool.exists() && files.index.exists() {
+        let journal = journal::read(&files.index)?;
+        return Ok(Some(Interrupted::Running { state, journal }));
+    }
+    Ok(None)
+}
+
+/// Turns run errors into what users can act on: errors about the run's own hidden files name
+/// the output, and write errors without a path (stdout, a device such as `/dev/full`) name
+/// where the output was going.
+fn user_facing(e: Error, files: Option<&RunFiles>, shown: &Path) -> Error {
+    match e {
+        Error::Path { path, source } => match files {
+            Some(f) if f.is_internal(&path) => Error::Path {
+                path: f.target.clone(),
+                source,
+            },
+            _ => Error::Path { path, source },
+        },
+        Error::Io(source) => Error::Path {
+            path: shown.to_path_buf(),
+            source,
+        },
+        Error::Json(e) if e.is_io() => Error::Path {
+            path: shown.to_path_buf(),
+            source: e.into(),
+        },
+        other => other,
+    }
 }
 
 /// Runs the pipeline as `req` says. For `rerun`, `previous` is the earlier run whose records
 /// are taken over for unchanged documents when nothing that made them changed. Returns the
 /// run's summary (also written into the manifest).
 pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summary> {
-    let started_at = Instant::now();
+    // A regular file gets the spool, index and manifest; stdout, devices and pipes are written
+    // in place as a stream.
+    let files = req
+        .output
+        .as_deref()
+        .filter(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()))
+        .map(RunFiles::new);
+    if req.format == Format::Parquet && files.is_none() {
+        return Err(Error::Invalid(
+            "--format parquet needs an output file (-o FILE)".to_string(),
+        ));
+    }
+    if req.resume && files.is_none() {
+        return Err(Error::Invalid(
+            "--resume needs an output file (-o FILE)".to_string(),
+        ));
+    }
+    // One writer per output, checked before anything is loaded or touched.
+    let _lock = match &files {
+        Some(f) => Some(OutputLock::acquire(&f.target, &req.command_line)?),
+        None => None,
+    };
+    let shown = req
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("stdout"));
+    run_locked(req, previous, files.as_ref()).map_err(|e| user_facing(e, files.as_ref(), &shown))
+}
+
+/// The output of a run as it goes: the writer, the index, the counts, and on a resume with
+/// changed documents, the kept lines to put back in order.
+struct Sink<'a> {
+    writer: OutputWriter,
+    index: Option<JournalWriter>,
+    summary: Summary,
+    progress: &'a Progress,
+    merge: Option<resume::Merge>,
+}
+
+impl Sink<'_> {
+    /// Writes a kept document's lines as the interrupted run wrote them.
+    fn kept(&mut self, bytes: &[u8], entry: &DocEntry) -> Result<()> {
+        self.writer.write_raw(bytes)?;
+        self.summary.count(
+            entry.records,
+            entry.error.as_deref(),
+            entry.words,
+            entry.reused,
+        );
+        self.progress.document_done(self.summary.error_count());
+        if let Some(index) = &mut self.index {
+            index.append(&DocEntry {
+                end: self.writer.position(),
+                ..entry.clone()
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Follows the resume's decisions up to the next processed document (or, `at_end`, to the
+    /// end of the journalled documents).
+    fn merge_kept(&mut self, at_end: bool) -> Result<()> {
+        if let Some(mut merge) = self.merge.take() {
+            let result = merge.advance(at_end, &mut |bytes, entry| self.kept(bytes, entry));
+            self.merge = Some(merge);
+            result?;
+        }
+        Ok(())
+    }
+
+    fn outcome(&mut self, outcome: &pipeline::DocOutcome) -> Result<()> {
+        self.merge_kept(false)?;
+        self.summary.add(outcome);
+        self.progress.document_done(self.summary.error_count());
+        self.writer.write(outcome)?;
+        if let Some(index) = &mut self.index {
+            index.append(&DocEntry::new(outcome, self.writer.position()))?;
+        }
+        Ok(())
+    }
+}
+
+/// [`execute`] once the output is locked.
+fn run_locked(
+    req: &RunRequest,
+    previous: Option<&PreviousRun>,
+    files: Option<&RunFiles>,
+) -> Result<Summary> {
+    let segment_started = Instant::now();
+    let segment_started_ms = unix_ms(SystemTime::now());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(req.threads)
         .thread_name(|i| format!("newsquotes-worker-{i}"))
@@ -321,38 +525,53 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
             }
         }
     }
-
-    // A regular file gets the spool, index and manifest; stdout, devices and pipes are written
-    // in place as a stream.
-    let files = req
-        .output
-        .as_deref()
-        .filter(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()))
-        .map(RunFiles::new);
-    if req.format == Format::Parquet && files.is_none() {
-        return Err(Error::Invalid(
-            "--format parquet needs an output file (-o FILE)".to_string(),
-        ));
-    }
-    if req.resume && files.is_none() {
-        return Err(Error::Invalid(
-            "--resume needs an output file (-o FILE)".to_string(),
-        ));
-    }
     let spool_format = match req.format {
         Format::Parquet => Format::Jsonl,
         other => other,
     };
 
+    let sources = reader::discover(&req.config.inputs);
+    if sources.ignored > 0 {
+        eprintln!(
+            "newsquotes: ignored {} file(s) in input directories that are not .txt, .jsonl or .jsonl.gz",
+            sources.ignored
+        );
+    }
+    let max_wait = sources
+        .sources
+        .iter()
+        .any(|s| s.kind == SourceKind::Stdin)
+        .then_some(STDIN_MAX_WAIT);
+    let hashing = hash_inputs(&sources.sources);
+    let progress = Progress::new(req.progress, sources.known_document_count());
+    let mut docs = reader::documents(
+        sources.sources,
+        ReadOptions {
+            max_doc_bytes: req.config.max_doc_bytes,
+        },
+    )
+    .warn_duplicates(true);
+    let tally = docs.tally();
+
     let mut summary = Summary::default();
-    let mut done_ids = Vec::new();
     let mut state = RunState {
         config: req.config.clone(),
         models: models.clone(),
         started: manifest::now_rfc3339(),
         resumed: Vec::new(),
+        elapsed_ms: 0,
+        segment_started_ms,
+        outputs: None,
     };
-    let (mut writer, mut index) = match &files {
+    // On a resume with changed documents: the first one (already read) and the decisions for
+    // the journalled documents after it.
+    let mut redo: Option<(
+        DocResult,
+        Vec<DocEntry>,
+        std::sync::mpsc::Sender<resume::Decision>,
+    )> = None;
+    let mut merge = None;
+    let (writer, index) = match files {
         None => {
             let dest = match &req.output {
                 Some(path) => Destination::file(path)?,
@@ -362,32 +581,78 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         }
         Some(files) => {
             files.remove_stale_temporaries();
-            let point = if req.resume {
-                resume_point(files, &req.config, &models)?
+            let found = if req.resume {
+                interrupted(files, &req.config, &models)?
             } else {
                 None
             };
-            match point {
-                Some(point) if !point.journal.entries.is_empty() => {
-                    state.started = point.state.started;
-                    state.resumed = point.state.resumed;
+            match found {
+                Some(Interrupted::Finished { state: previous }) => {
+                    let mut state = previous;
                     state.resumed.push(manifest::now_rfc3339());
-                    for e in &point.journal.entries {
-                        summary.count(e.records, e.error.as_deref(), e.words, e.reused);
-                    }
+                    return finish_interrupted(
+                        req, files, state, docs, &tally, hashing, models, segment_started,
+                    );
+                }
+                Some(Interrupted::Running {
+                    state: previous,
+                    journal,
+                }) if !journal.entries.is_empty() => {
+                    state.started = previous.started.clone();
+                    state.resumed = previous.resumed.clone();
+                    state.resumed.push(manifest::now_rfc3339());
+                    state.elapsed_ms =
+                        previous.elapsed_ms + previous.interrupted_segment_ms(&files.index);
+                    crate::atomic::write_json_atomically(&files.state, &state)?;
                     eprintln!(
                         "newsquotes: resuming {}: {} documents already done",
                         files.target.display(),
-                        point.journal.entries.len()
+                        journal.entries.len()
                     );
-                    let dest = Destination::spool(&files.spool, Some(point.journal.end()))?;
-                    let index = JournalWriter::resume(&files.index, point.journal.valid_bytes)?;
-                    done_ids = point
-                        .journal
-                        .entries
-                        .into_iter()
-                        .map(|e| e.doc_id)
-                        .collect();
+                    // The journalled documents, as long as they are unchanged, stay where they
+                    // are; from the first changed one on, see `resume`.
+                    let mut first_change = None;
+                    for (i, entry) in journal.entries.iter().enumerate() {
+                        let item =
+                            resume::expect_document(entry, docs.next()).map_err(Error::Invalid)?;
+                        if !resume::unchanged(entry, &item) {
+                            first_change = Some((i, item));
+                            break;
+                        }
+                        summary.count(
+                            entry.records,
+                            entry.error.as_deref(),
+                            entry.words,
+                            entry.reused,
+                        );
+                        progress.document_done(summary.error_count());
+                    }
+                    let (cut, index_bytes) = match first_change {
+                        None => (journal.end(), journal.valid_bytes),
+                        Some((k, item)) => {
+                            let start = match k {
+                                0 if spool_format == Format::Csv => {
+                                    crate::writer::csv_header()?.len() as u64
+                                }
+                                0 => 0,
+                                k => journal.entries[k - 1].end,
+                            };
+                            let tail = journal.entries[k..].to_vec();
+                            let (tx, rx) = std::sync::mpsc::channel();
+                            merge = Some(resume::Merge::set_aside(
+                                &files.spool,
+                                &files.kept,
+                                start,
+                                journal.end(),
+                                tail.clone(),
+                                rx,
+                            )?);
+                            redo = Some((item, tail, tx));
+                            (start, journal.bytes_of_first(k))
+                        }
+                    };
+                    let dest = Destination::spool(&files.spool, Some(cut))?;
+                    let index = JournalWriter::resume(&files.index, index_bytes)?;
                     (
                         OutputWriter::with_header(spool_format, dest, false)?,
                         Some(index),
@@ -409,58 +674,93 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         }
     };
 
-    let sources = reader::discover(&req.config.inputs);
-    if sources.ignored > 0 {
-        eprintln!(
-            "newsquotes: ignored {} file(s) in input directories that are not .txt, .jsonl or .jsonl.gz",
-            sources.ignored
-        );
+    let input: Box<dyn Iterator<Item = DocResult> + Send> = match redo {
+        None => Box::new(docs),
+        Some((first, tail, decisions)) => Box::new(resume::KeepCheck::new(
+            std::iter::once(first).chain(docs),
+            tail,
+            decisions,
+        )),
+    };
+    let mut sink = Sink {
+        writer,
+        index,
+        summary,
+        progress: &progress,
+        merge,
+    };
+    let opts = BatchOptions {
+        max_wait,
+        ..BatchOptions::default()
+    };
+    pipeline.run(input, &pool, opts, |outcome| sink.outcome(&outcome))?;
+    sink.merge_kept(true)?;
+    let Sink {
+        writer,
+        index,
+        mut summary,
+        merge,
+        ..
+    } = sink;
+    if let Some(merge) = merge {
+        // Said in the summary.
+        summary.recomputed = merge.recomputed;
+        merge.close();
     }
-    let hashing = hash_inputs(&sources.sources);
-    let progress = Progress::new(req.progress, sources.known_document_count());
-    let mut docs = reader::documents(
-        sources.sources,
-        ReadOptions {
-            max_doc_bytes: req.config.max_doc_bytes,
-        },
-    );
-    // Documents the interrupted run finished are read again (to keep the order) but not
-    // processed; they must be the same documents in the same order.
-    for expected in &done_ids {
-        let found = docs.next().map(|d| match d {
-            Ok(doc) => doc.id,
-            Err(e) => e.doc_id,
-        });
-        if found.as_ref() != Some(expected) {
-            return Err(Error::Invalid(format!(
-                "--resume: the inputs changed since the interrupted run (expected document \
-                 {expected}, found {}); run without --resume to start again",
-                found.map_or_else(|| "the end of the input".to_string(), |d| d.0)
-            )));
-        }
-        progress.document_done(summary.error_count());
-    }
-
-    pipeline.run(
-        docs,
-        &pool,
-        BatchOptions::default(),
-        |outcome| -> Result<()> {
-            summary.add(&outcome);
-            progress.document_done(summary.error_count());
-            writer.write(&outcome)?;
-            if let Some(index) = &mut index {
-                index.append(&DocEntry::new(&outcome, writer.position()))?;
-            }
-            Ok(())
-        },
-    )?;
     progress.finish();
     writer.finish()?;
     let inputs = hashing.join().unwrap_or_default();
-    summary.elapsed = started_at.elapsed();
+    summary.blank_lines = tally.blank_lines();
+    summary.duplicate_ids = tally.duplicate_ids();
+    summary.elapsed = Duration::from_millis(state.elapsed_ms) + segment_started.elapsed();
 
-    let mut manifest = RunManifest {
+    let mut manifest = new_manifest(req, models, inputs, &summary, &state);
+    match (files, index) {
+        (Some(files), Some(mut index)) => {
+            index.sync()?;
+            drop(index);
+            let journal = journal::read(&files.index)?;
+            let outputs = finish::finalize(
+                &files.spool, &journal.entries, req.format, &files.target, req.config.split_records,
+            )?;
+            // From here on, a kill leaves a run that `--resume` finishes without redoing it.
+            state.outputs = Some(outputs.clone());
+            state.elapsed_ms = summary.elapsed.as_millis() as u64;
+            state.segment_started_ms = 0;
+            crate::atomic::write_json_atomically(&files.state, &state)?;
+            remove_if_present(&files.spool)?;
+            manifest.outputs = outputs;
+            complete(files, manifest)?;
+        }
+        _ => {
+            if let Some(path) = &req.manifest {
+                manifest.finished = manifest::now_rfc3339();
+                manifest.write(path)?;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Path {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The manifest of a run, without its output files and end time.
+fn new_manifest(
+    req: &RunRequest,
+    models: BTreeMap<String, ModelInfo>,
+    inputs: Vec<InputFile>,
+    summary: &Summary,
+    state: &RunState,
+) -> RunManifest {
+    RunManifest {
         manifest_version: manifest::MANIFEST_VERSION,
         pipeline: crate::VERSION.to_string(),
         git_commit: manifest::GIT_COMMIT.map(str::to_string),
@@ -472,33 +772,104 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         document_index: None,
         counts: summary.clone(),
         threads: req.threads,
-        started: state.started,
+        started: state.started.clone(),
         finished: String::new(),
-        resumed: state.resumed,
+        resumed: state.resumed.clone(),
         previous_output: req.previous_output.clone(),
-    };
-    match (&files, index) {
-        (Some(files), Some(mut index)) => {
-            index.sync()?;
-            drop(index);
-            let journal = journal::read(&files.index)?;
-            manifest.outputs = finish::finalize(
-                &files.spool, &journal.entries, req.format, &files.target, req.config.split_records,
-            )?;
-            let final_index = files.final_index();
-            std::fs::rename(&files.index, &final_index)?;
-            manifest.document_index = Some(final_index);
-            manifest.finished = manifest::now_rfc3339();
-            // Before the manifest, so that a manifest always means nothing is left over.
-            let _ = std::fs::remove_file(&files.state);
-            manifest.write(&manifest::manifest_path(&files.target))?;
-        }
-        _ => {
-            if let Some(path) = &req.manifest {
-                manifest.finished = manifest::now_rfc3339();
-                manifest.write(path)?;
-            }
-        }
     }
+}
+
+/// The last steps of a run whose output files are in place: the index gets its final name and
+/// the manifest is written. The manifest first replaces the run state and is then renamed to its
+/// name, so that there is always either the state (and `--resume` finishes the run) or the
+/// manifest, never both and never neither.
+fn complete(files: &RunFiles, mut manifest: RunManifest) -> Result<()> {
+    let final_index = files.final_index();
+    if files.index.exists() {
+        std::fs::rename(&files.index, &final_index).map_err(|source| Error::Path {
+            path: final_index.clone(),
+            source,
+        })?;
+    }
+    manifest.document_index = Some(final_index);
+    manifest.finished = manifest::now_rfc3339();
+    crate::atomic::write_json_atomically(&files.state, &manifest)?;
+    let path = manifest::manifest_path(&files.target);
+    std::fs::rename(&files.state, &path).map_err(|source| Error::Path { path, source })
+}
+
+/// Finishes a run that was killed after its output files were in place: checks that the input
+/// is still what the index describes, then writes the manifest. Nothing is processed again.
+#[allow(clippy::too_many_arguments)]
+fn finish_interrupted(
+    req: &RunRequest,
+    files: &RunFiles,
+    state: RunState,
+    docs: reader::Documents,
+    tally: &reader::ReadTally,
+    hashing: std::thread::JoinHandle<Vec<InputFile>>,
+    models: BTreeMap<String, ModelInfo>,
+    segment_started: Instant,
+) -> Result<Summary> {
+    let index_path = if files.index.exists() {
+        files.index.clone()
+    } else {
+        files.final_index()
+    };
+    let journal = journal::read(&index_path)?;
+    let mut summary = Summary::default();
+    let mut docs = docs;
+    for entry in &journal.entries {
+        let item = resume::expect_document(entry, docs.next()).map_err(Error::Invalid)?;
+        if !resume::unchanged(entry, &item) {
+            return Err(Error::Invalid(format!(
+                "--resume: the interrupted run to {} had written its output, but document {} \
+                 changed since; run without --resume to start again",
+                files.target.display(),
+                entry.doc_id
+            )));
+        }
+        summary.count(
+            entry.records,
+            entry.error.as_deref(),
+            entry.words,
+            entry.reused,
+        );
+    }
+    if let Some(extra) = docs.next() {
+        let id = match extra {
+            Ok(d) => d.id,
+            Err(e) => e.doc_id,
+        };
+        return Err(Error::Invalid(format!(
+            "--resume: the interrupted run to {} had written its output, but the input has \
+             more documents now (from {id}); run without --resume to start again",
+            files.target.display()
+        )));
+    }
+    summary.blank_lines = tally.blank_lines();
+    summary.duplicate_ids = tally.duplicate_ids();
+    let before = state.elapsed_ms + state.interrupted_segment_ms(&index_path);
+    summary.elapsed = Duration::from_millis(before) + segment_started.elapsed();
+    let outputs = match &state.outputs {
+        Some(outputs) => outputs.clone(),
+        None => {
+            let offset = (req.format == Format::Jsonl).then_some(0);
+            vec![finish::describe(
+                &files.target, summary.records, summary.documents, offset,
+            )?]
+        }
+    };
+    remove_if_present(&files.spool)?;
+    let inputs = hashing.join().unwrap_or_default();
+    let mut manifest = new_manifest(req, models, inputs, &summary, &state);
+    manifest.outputs = outputs;
+    complete(files, manifest)?;
+    eprintln!(
+        "newsquotes: the interrupted run to {} had written its output ({} documents); its \
+         manifest is now written",
+        files.target.display(),
+        summary.documents
+    );
     Ok(summary)
 }

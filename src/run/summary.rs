@@ -23,7 +23,20 @@ pub struct Summary {
     /// Documents whose records `rerun` took over from the previous output.
     #[serde(default)]
     pub reused: u64,
-    /// Wall-clock time of the run (the manifest has start and end times instead).
+    /// Blank JSONL lines: they hold no document, and are counted here so that every input line
+    /// is accounted for.
+    #[serde(default)]
+    pub blank_lines: u64,
+    /// Documents renamed `ID~N` because an earlier document had their id
+    /// ([`crate::reader::Documents`]).
+    #[serde(default)]
+    pub duplicate_ids: u64,
+    /// Documents a resumed run had already done but processed again, because their content
+    /// changed since (their sha256 in the document index differed from the input's).
+    #[serde(default)]
+    pub recomputed: u64,
+    /// Wall-clock time of the run; for a resumed run, of all its segments together (the time
+    /// between a kill and the resume not counted). The manifest has start and end times instead.
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -86,6 +99,20 @@ impl fmt::Display for Summary {
                 "reused from the previous output: {} documents, processed: {}",
                 self.reused,
                 self.documents - self.reused
+            )?;
+        }
+        if self.recomputed > 0 {
+            writeln!(
+                f,
+                "resumed: {} documents changed since the interrupted run and were processed again",
+                self.recomputed
+            )?;
+        }
+        if self.blank_lines > 0 || self.duplicate_ids > 0 {
+            writeln!(
+                f,
+                "input: {} blank lines skipped, {} duplicate ids renamed (ID~N)",
+                self.blank_lines, self.duplicate_ids
             )?;
         }
         if !self.errors.is_empty() {

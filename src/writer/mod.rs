@@ -122,11 +122,10 @@ impl Destination {
                 let mut file = OpenOptions::new().write(true).open(path).map_err(io)?;
                 let len = file.metadata().map_err(io)?.len();
                 if len < at {
-                    return Err(Error::Invalid(format!(
-                        "{}: the partial output is shorter ({len} bytes) than its index says \
-                         ({at} bytes); start again without --resume",
-                        path.display()
-                    )));
+                    return Err(io(io::Error::other(format!(
+                        "the partial output is shorter ({len} bytes) than its index says ({at} \
+                         bytes); start again without --resume"
+                    ))));
                 }
                 file.set_len(at).map_err(io)?;
                 file.seek(SeekFrom::End(0)).map_err(io)?;
@@ -160,13 +159,14 @@ impl Destination {
         }
     }
 
-    /// Called after each document: stdout is flushed so that consumers see whole documents as
-    /// soon as they are done; files stay buffered.
+    /// Called after each document: stdout, pipes and devices are flushed so that consumers see
+    /// whole documents as soon as they are done; files stay buffered.
     fn document_end(&mut self) -> io::Result<()> {
         match self {
             Destination::Stdout(w) => w.flush(),
+            Destination::Special(w) => w.flush(),
             Destination::Spool { file, .. } => file.flush(),
-            Destination::Special(_) | Destination::File(_) => Ok(()),
+            Destination::File(_) => Ok(()),
         }
     }
 }
@@ -291,6 +291,15 @@ impl OutputWriter {
                 dest.document_end()?;
             }
         }
+        Ok(())
+    }
+
+    /// Writes one document's lines as they were written before (a resumed run keeping a
+    /// document its interrupted part already did).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        let (OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest)) = self;
+        dest.write_all(bytes)?;
+        dest.document_end()?;
         Ok(())
     }
 
