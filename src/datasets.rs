@@ -8,6 +8,10 @@
 //! | IBM claim stance | the motion's target (`topicTarget`) | claim | PRO -> favor, CON -> against, reversed when the motion opposes its target (`topicSentiment` -1); training also pairs each claim with its own target (`claims.claimTarget.text`) and `claims.claimSentiment` |
 //! | Emergent | claim headline | article headline | for -> favor, against -> against, observing -> neutral |
 //! | FNC-1 | headline | article body | agree -> favor, disagree -> against, discuss and unrelated -> neutral |
+//! | UKP sentential | the topic (`death penalty`) | web sentence | Argument_for -> favor, Argument_against -> against, NoArgument -> neutral |
+//! | PERSPECTRUM | claim | perspective (a cluster's first) | SUPPORT -> favor, UNDERMINE -> against |
+//! | ARC | claim (headline) | user post (body) | as FNC-1 |
+//! | news-quote set (`tests/data/news_stance`) | target | `speaker cue: quote`, as the pipeline forms it | favor / against / neutral |
 //!
 //! Check-worthiness sets become (text, yes | no):
 //!
@@ -26,7 +30,10 @@
 //! its training claims (by claim id). Only FNC-1's competition test set is in the snapshot, so it
 //! is split by article body (a fifth each for dev and test, the rest for training); every split
 //! keeps every agree/disagree pair and a sample of the discuss (1/3) and unrelated (1/10) ones. Splits
-//! that hash ids use FNV-1a, so they are the same on every machine.
+//! that hash ids use FNV-1a, so they are the same on every machine. UKP is split by topic so
+//! that dev and test topics are unseen in training (test: death penalty, school uniforms; dev:
+//! minimum wage); PERSPECTRUM by claim, as it ships; ARC ships train/test, and its dev split is
+//! a fifth of the training bodies. The news-quote set has only a test split.
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -64,6 +71,14 @@ pub enum SetKind {
     Emergent,
     /// FNC-1 headline/body pairs.
     Fnc1,
+    /// UKP sentential argument mining: web sentences for / against / no argument on a topic.
+    Ukp,
+    /// PERSPECTRUM: perspectives that support or undermine a claim.
+    Perspectrum,
+    /// ARC: user posts (bodies) vs claims (headlines), FNC-1 format.
+    Arc,
+    /// Our news-quote stance set (`tests/data/news_stance`).
+    NewsQuotes,
     /// CheckThat! 2024 English check-worthiness.
     CheckThat,
     /// CLEF CheckThat! 2019 (task 1) debate and speech sentences.
@@ -84,6 +99,10 @@ impl SetKind {
             SetKind::Ibm => "ibm_claim_stance",
             SetKind::Emergent => "emergent",
             SetKind::Fnc1 => "fnc1",
+            SetKind::Ukp => "ukp_sentential",
+            SetKind::Perspectrum => "perspectrum",
+            SetKind::Arc => "arc",
+            SetKind::NewsQuotes => "news_stance",
             SetKind::CheckThat => "checkthat2024_en",
             SetKind::Clef2019 => "clef2019_debates",
             SetKind::Clef2020 => "clef2020_debates",
@@ -96,7 +115,14 @@ impl SetKind {
     pub fn is_stance(self) -> bool {
         matches!(
             self,
-            SetKind::PStance | SetKind::Ibm | SetKind::Emergent | SetKind::Fnc1
+            SetKind::PStance
+                | SetKind::Ibm
+                | SetKind::Emergent
+                | SetKind::Fnc1
+                | SetKind::Ukp
+                | SetKind::Perspectrum
+                | SetKind::Arc
+                | SetKind::NewsQuotes
         )
     }
 
@@ -104,8 +130,12 @@ impl SetKind {
     /// scored as their papers do: the prediction is the likelier of favor and against.
     pub fn labels(self) -> &'static [&'static str] {
         match self {
-            SetKind::PStance | SetKind::Ibm => &["favor", "against"],
-            SetKind::Emergent | SetKind::Fnc1 => &["favor", "against", "neutral"],
+            SetKind::PStance | SetKind::Ibm | SetKind::Perspectrum => &["favor", "against"],
+            SetKind::Emergent
+            | SetKind::Fnc1
+            | SetKind::Ukp
+            | SetKind::Arc
+            | SetKind::NewsQuotes => &["favor", "against", "neutral"],
             _ => &["no", "yes"],
         }
     }
@@ -117,6 +147,10 @@ impl SetKind {
             SetKind::Ibm => "claim_stance_dataset_v1.fixed.csv",
             SetKind::Emergent => "url-versions-2015-06-14-clean-train.csv",
             SetKind::Fnc1 => "competition_test_stances.csv",
+            SetKind::Ukp => "school_uniforms.tsv",
+            SetKind::Perspectrum => "perspectrum_with_answers_v1.0.json",
+            SetKind::Arc => "arc_stances_train.csv",
+            SetKind::NewsQuotes => "pairs.jsonl",
             SetKind::CheckThat => "CT24_checkworthy_english_train.tsv",
             SetKind::Clef2019 => "test_annotated",
             SetKind::Clef2020 => "test-gold",
@@ -125,11 +159,15 @@ impl SetKind {
         }
     }
 
-    const ALL: [SetKind; 9] = [
+    const ALL: [SetKind; 13] = [
         SetKind::PStance,
         SetKind::Ibm,
         SetKind::Emergent,
         SetKind::Fnc1,
+        SetKind::Ukp,
+        SetKind::Perspectrum,
+        SetKind::Arc,
+        SetKind::NewsQuotes,
         SetKind::CheckThat,
         SetKind::Clef2019,
         SetKind::Clef2020,
@@ -162,8 +200,8 @@ pub fn detect(path: &Path) -> Result<DataSet> {
         }
     }
     Err(Error::Invalid(format!(
-        "{}: no known labelled set there (P-Stance, IBM claim stance, Emergent, FNC-1, \
-         CheckThat! 2024, CLEF 2019/2020 debates, CheckThat! 2022, ClaimBuster)",
+        "{}: no known labelled set there (P-Stance, IBM claim stance, Emergent, FNC-1, UKP \
+         sentential, PERSPECTRUM, ARC, the news-quote set, CheckThat! 2024, CLEF 2019/2020 debates, CheckThat! 2022, ClaimBuster)",
         path.display()
     )))
 }
@@ -365,6 +403,129 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                 }
             }
         }
+        SetKind::Ukp => {
+            for topic in UKP_TOPICS {
+                let part = match topic {
+                    t if UKP_TEST_TOPICS.contains(&t) => Split::Test,
+                    t if UKP_DEV_TOPICS.contains(&t) => Split::Dev,
+                    _ => Split::Train,
+                };
+                if part != split {
+                    continue;
+                }
+                let path = dir.join(format!("{topic}.tsv"));
+                let target = topic.replace('_', " ");
+                for row in tsv_rows(&path)?.iter().skip(1) {
+                    // topic, retrievedUrl, archivedUrl, sentenceHash, sentence, annotation, set
+                    let [_, _, _, _, text, annotation, ..] = row.as_slice() else {
+                        continue;
+                    };
+                    let label = match annotation.trim() {
+                        "Argument_for" => "favor",
+                        "Argument_against" => "against",
+                        "NoArgument" => "neutral",
+                        _ => continue,
+                    };
+                    out.push(stance_example(&target, text.trim(), label));
+                }
+            }
+        }
+        SetKind::Perspectrum => {
+            let read = |name: &str| -> Result<serde_json::Value> {
+                let path = dir.join(name);
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                serde_json::from_str(&text)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+            };
+            let splits = read("dataset_split_v1.0.json")?;
+            let pool: std::collections::HashMap<u64, String> = read("perspective_pool_v1.0.json")?
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| Some((p["pId"].as_u64()?, p["text"].as_str()?.to_string())))
+                .collect();
+            let want = match split {
+                Split::Train => "train",
+                Split::Dev => "dev",
+                Split::Test => "test",
+            };
+            for claim in read(SetKind::Perspectrum.marker())?
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let id = claim["cId"].as_u64().unwrap_or_default().to_string();
+                if splits[&id].as_str() != Some(want) {
+                    continue;
+                }
+                let Some(target) = claim["text"].as_str() else {
+                    continue;
+                };
+                for cluster in claim["perspectives"].as_array().into_iter().flatten() {
+                    let label = match cluster["stance_label_3"].as_str() {
+                        Some("SUPPORT") => "favor",
+                        Some("UNDERMINE") => "against",
+                        _ => continue,
+                    };
+                    // The cluster's first perspective (the others paraphrase it).
+                    let first = cluster["pids"].get(0).and_then(|p| p.as_u64());
+                    if let Some(text) = first.and_then(|p| pool.get(&p)) {
+                        out.push(stance_example(target, text, label));
+                    }
+                }
+            }
+        }
+        SetKind::Arc => {
+            let bodies_path = dir.join("arc_bodies.csv");
+            let bodies: std::collections::HashMap<String, String> = table(&bodies_path, b',')?
+                .into_iter()
+                .filter_map(|mut r| Some((r.remove("Body ID")?, r.remove("articleBody")?)))
+                .collect();
+            let file = match split {
+                Split::Test => "arc_stances_test.csv",
+                _ => "arc_stances_train.csv",
+            };
+            let path = dir.join(file);
+            for row in table(&path, b',')? {
+                let body_id = field(&row, "Body ID", &path)?;
+                let dev = fnv(body_id).is_multiple_of(5);
+                if split != Split::Test && dev != (split == Split::Dev) {
+                    continue;
+                }
+                let label = match field(&row, "Stance", &path)? {
+                    "agree" => "favor",
+                    "disagree" => "against",
+                    "discuss" | "unrelated" => "neutral",
+                    _ => continue,
+                };
+                if let Some(body) = bodies.get(body_id) {
+                    out.push(stance_example(field(&row, "Headline", &path)?, body, label));
+                }
+            }
+        }
+        SetKind::NewsQuotes => {
+            if split != Split::Test {
+                return Err(Error::Invalid(format!(
+                    "{}: the news-quote set is for scoring only (--split test)",
+                    dir.display()
+                )));
+            }
+            let path = dir.join(SetKind::NewsQuotes.marker());
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let pair: NewsPair = serde_json::from_str(line)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                // The statement as the pipeline forms it (`classify::stance::statement`).
+                let statement = match (&pair.speaker, &pair.cue) {
+                    (Some(s), Some(c)) => format!("{s} {c}: {}", pair.quote),
+                    (Some(s), None) => format!("{s}: {}", pair.quote),
+                    _ => pair.quote.clone(),
+                };
+                out.push(stance_example(&pair.target, &statement, &pair.label));
+            }
+        }
         SetKind::CheckThat => {
             let part = match split {
                 Split::Train => "train",
@@ -478,6 +639,26 @@ fn tsv_rows(path: &Path) -> Result<Vec<Vec<String>>> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| l.split('\t').map(str::to_string).collect())
         .collect())
+}
+
+/// UKP's eight topics (file stems).
+const UKP_TOPICS: [&str; 8] = [
+    "abortion", "cloning", "death_penalty", "gun_control", "marijuana_legalization",
+    "minimum_wage", "nuclear_energy", "school_uniforms",
+];
+/// UKP topics held out for the test split: a model is scored on topics it never saw.
+const UKP_TEST_TOPICS: [&str; 2] = ["death_penalty", "school_uniforms"];
+/// UKP topic of the dev split (also unseen in training).
+const UKP_DEV_TOPICS: [&str; 1] = ["minimum_wage"];
+
+/// One pair of the news-quote stance set (`tests/data/news_stance/README.md`).
+#[derive(serde::Deserialize)]
+struct NewsPair {
+    speaker: Option<String>,
+    cue: Option<String>,
+    quote: String,
+    target: String,
+    label: String,
 }
 
 /// One sentence of ClaimBuster's two-class JSON files.

@@ -167,14 +167,33 @@ pub fn run_stance(args: &TrainStanceArgs) -> Result<()> {
                 "ibm_claim_stance": "target = topicTarget (what the debate motion is about), text = claim; PRO -> favor and CON -> against when the motion supports its target (topicSentiment 1), the reverse when it opposes it (-1); training also pairs each compatible claim with its own target (claims.claimTarget.text) and its claimSentiment, 1 -> favor, -1 -> against; dev = train topics with id % 5 == 0 (topicTarget pairs only)",
                 "emergent": "target = claimHeadline, text = articleHeadline; for -> favor, against -> against, observing -> neutral; dev = a tenth of train claims",
                 "fnc1": "target = headline, text = body; agree -> favor, disagree -> against, discuss, unrelated -> neutral; competition test split by body (train 3/5, dev 1/5, test 1/5); every split keeps 1/3 of discuss and 1/10 of unrelated pairs",
+                "ukp_sentential": "target = topic, text = sentence; Argument_for -> favor, Argument_against -> against, NoArgument -> neutral; split by topic (test: death penalty, school uniforms; dev: minimum wage)",
+                "perspectrum": "target = claim, text = the first perspective of each cluster; SUPPORT -> favor, UNDERMINE -> against; split by claim as shipped",
+                "arc": "target = claim (headline), text = post (body); agree -> favor, disagree -> against, discuss, unrelated -> neutral; dev = a fifth of the training bodies",
             },
         }),
-        license: "Weights trained on P-Stance, IBM Debater claim stance (CC BY-SA 3.0), Emergent \
-                  and FNC-1 (research use; tweets under Twitter's terms). Research use only. \
-                  Base model all-MiniLM-L6-v2 is Apache-2.0."
-            .to_string(),
+        license: stance_license(&sets),
     };
     train(&spec, sets, &args.common)
+}
+
+/// The licence line of a stance model trained on `sets`: research use, and non-commercial as
+/// soon as a CC BY-NC set is among them.
+fn stance_license(sets: &[DataSet]) -> String {
+    let mut text =
+        format!(
+        "Weights trained on {} (P-Stance, Emergent, FNC-1, ARC: research use; IBM Debater claim \
+         stance CC BY-SA 3.0; PERSPECTRUM CC BY-SA 4.0; tweets under Twitter's terms). Research \
+         use only.",
+        sets.iter().map(|s| s.kind.name()).collect::<Vec<_>>().join(", ")
+    );
+    if sets.iter().any(|s| s.kind == SetKind::Ukp) {
+        text.push_str(
+            " Trained on UKP Sentential Argument Mining (CC BY-NC 4.0): non-commercial use only.",
+        );
+    }
+    text.push_str(" Base model all-MiniLM-L6-v2 is Apache-2.0.");
+    text
 }
 
 /// Runs `train claims`.
