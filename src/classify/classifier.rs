@@ -79,6 +79,7 @@ pub struct Classifier {
     info: ModelInfo,
     batch_size: usize,
     threshold: f32,
+    temperature: f32,
 }
 
 impl Classifier {
@@ -152,6 +153,7 @@ impl Classifier {
             info,
             batch_size,
             threshold: folder.manifest.threshold(),
+            temperature: folder.manifest.temperature(),
         })
     }
 
@@ -243,6 +245,7 @@ impl Classifier {
             info,
             batch_size,
             threshold: 0.5,
+            temperature: 1.0,
         })
     }
 
@@ -255,6 +258,12 @@ impl Classifier {
     /// answer is `yes` (our manifest's threshold; 0.5 for a user's model).
     pub fn threshold(&self) -> f32 {
         self.threshold
+    }
+
+    /// The calibration temperature applied to every answer (our manifest's; 1 for a user's
+    /// model).
+    pub fn temperature(&self) -> f32 {
+        self.temperature
     }
 
     /// The task it serves.
@@ -289,7 +298,7 @@ impl Classifier {
                     .into_iter()
                     .zip(chunk)
                 {
-                    out[i] = self.read(&probs);
+                    out[i] = super::scoring::with_temperature(&self.read(&probs), self.temperature);
                 }
             }
             Ok(())

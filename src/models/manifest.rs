@@ -65,6 +65,11 @@ pub enum TaskFields {
         /// genres. Absent: 0.5.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         threshold: Option<f32>,
+        /// Temperature that calibrates the network's probabilities (softmax of logits / T),
+        /// fitted on development sets (`newsquotes eval stance --fit-temperature`) so that a
+        /// score of 0.8 is right about 80 % of the time. Absent: 1.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        temperature: Option<f32>,
     },
 }
 
@@ -104,6 +109,18 @@ impl ModelManifest {
                 threshold: Some(t), ..
             } => *t,
             _ => 0.5,
+        }
+    }
+
+    /// The calibration temperature of a classifier (see `TaskFields::Classifier`'s
+    /// `temperature`); 1 when the manifest sets none.
+    pub fn temperature(&self) -> f32 {
+        match &self.fields {
+            TaskFields::Classifier {
+                temperature: Some(t),
+                ..
+            } => *t,
+            _ => 1.0,
         }
     }
 

@@ -511,6 +511,7 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
             }),
             figures: serde_json::Value::Object(figures),
             threshold: None,
+            temperature: None,
         },
         training: json!({
             "epochs_run": fitted.epochs_run,
