@@ -56,6 +56,10 @@ pub struct RunRequest {
     /// Where to write the manifest of a stdout run (file runs always write one beside the
     /// output).
     pub manifest: Option<PathBuf>,
+    /// Where to write the document index as well (`--docs FILE`): for a stream run the only
+    /// account of every input document, which a caller that feeds `extract -` (the Spark job)
+    /// pairs with its input, line for line; for a file run a copy of `OUT.docs`.
+    pub docs: Option<PathBuf>,
     /// Worker threads.
     pub threads: usize,
     /// Continue a killed run to the same output.
@@ -137,6 +141,50 @@ impl RunFiles {
 
     fn final_index(&self) -> PathBuf {
         manifest::sidecar(&self.target, ".docs")
+    }
+}
+
+/// The document index of a stream run, written as `--docs FILE` asks: atomically to a regular
+/// file (a killed run leaves no index that looks complete), in place to a pipe or device.
+enum DocsSink {
+    Atomic(crate::atomic::AtomicFile),
+    InPlace(std::io::BufWriter<std::fs::File>),
+}
+
+impl DocsSink {
+    fn create(path: &Path) -> Result<Self> {
+        let in_place = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        if in_place {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|source| Error::Path {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            Ok(DocsSink::InPlace(std::io::BufWriter::new(file)))
+        } else {
+            Ok(DocsSink::Atomic(crate::atomic::AtomicFile::create(path)?))
+        }
+    }
+
+    fn append(&mut self, entry: &DocEntry) -> Result<()> {
+        use std::io::Write;
+        let out: &mut dyn Write = match self {
+            DocsSink::Atomic(f) => f,
+            DocsSink::InPlace(f) => f,
+        };
+        serde_json::to_writer(&mut *out, entry)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        use std::io::Write;
+        match self {
+            DocsSink::Atomic(f) => f.commit(),
+            DocsSink::InPlace(mut f) => Ok(f.flush()?),
+        }
     }
 }
 
@@ -352,6 +400,11 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         started: manifest::now_rfc3339(),
         resumed: Vec::new(),
     };
+    // A stream run's index goes straight to `--docs`; a file run's is copied there at the end.
+    let mut docs_sink = match (&files, &req.docs) {
+        (None, Some(path)) => Some(DocsSink::create(path)?),
+        _ => None,
+    };
     let (mut writer, mut index) = match &files {
         None => {
             let dest = match &req.output {
@@ -452,11 +505,18 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
             if let Some(index) = &mut index {
                 index.append(&DocEntry::new(&outcome, writer.position()))?;
             }
+            if let Some(sink) = &mut docs_sink {
+                sink.append(&DocEntry::new(&outcome, writer.position()))?;
+            }
             Ok(())
         },
     )?;
     progress.finish();
     writer.finish()?;
+    // After the records: an index that exists means every document's lines were written.
+    if let Some(sink) = docs_sink {
+        sink.finish()?;
+    }
     let inputs = hashing.join().unwrap_or_default();
     summary.elapsed = started_at.elapsed();
 
@@ -487,6 +547,10 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
             )?;
             let final_index = files.final_index();
             std::fs::rename(&files.index, &final_index)?;
+            if let Some(copy) = &req.docs {
+                let bytes = std::fs::read(&final_index)?;
+                crate::atomic::write_atomically(copy, &bytes)?;
+            }
             manifest.document_index = Some(final_index);
             manifest.finished = manifest::now_rfc3339();
             // Before the manifest, so that a manifest always means nothing is left over.
