@@ -8,7 +8,9 @@
 //! lines; the rules extractor keeps the test fast (the job runs the model extractor the same way,
 //! the figures in the README were measured with it).
 
-use arrow_array::{Array, BooleanArray, Int64Array, ListArray, RecordBatch, StringArray, StructArray};
+use arrow_array::{
+    Array, BooleanArray, Int64Array, ListArray, RecordBatch, StringArray, StructArray,
+};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -113,8 +115,11 @@ fn write_input(path: &Path, changed: &BTreeSet<usize>) {
 fn test_bundle(dir: &Path) -> PathBuf {
     let bundle = dir.join("bundle");
     fs::create_dir_all(bundle.join("bin")).unwrap();
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_newsquotes"), bundle.join("bin/newsquotes"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_newsquotes"),
+        bundle.join("bin/newsquotes"),
+    )
+    .unwrap();
     bundle
 }
 
@@ -136,7 +141,11 @@ fn spark_extract(bundle: &Path, extra: &[&str], input: &Path, output: &Path) {
     eprintln!(
         "spark job: {:.1} s; {}",
         started.elapsed().as_secs_f64(),
-        stderr.lines().filter(|l| l.starts_with("newsquotes-spark")).collect::<Vec<_>>().join(" ")
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("newsquotes-spark"))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
 }
 
@@ -149,11 +158,21 @@ fn single_machine(input: &Path, output: &Path, format: &str) {
         .arg(output)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// What must be equal: (doc_id, quote_id, spans, speaker name, stance labels), or the error kind.
-type Key = (String, Option<String>, Vec<(i64, i64)>, Option<String>, Vec<String>);
+type Key = (
+    String,
+    Option<String>,
+    Vec<(i64, i64)>,
+    Option<String>,
+    Vec<String>,
+);
 
 fn jsonl_keys(path: &Path) -> Vec<Key> {
     let mut keys: Vec<Key> = fs::read_to_string(path)
@@ -173,7 +192,11 @@ fn jsonl_keys(path: &Path) -> Vec<Key> {
                 .collect();
             let stance = v["stance"]
                 .as_array()
-                .map(|a| a.iter().map(|s| s["label"].as_str().unwrap().to_string()).collect())
+                .map(|a| {
+                    a.iter()
+                        .map(|s| s["label"].as_str().unwrap().to_string())
+                        .collect()
+                })
                 .unwrap_or_default();
             (
                 doc,
@@ -206,8 +229,16 @@ fn without_made_up_ids(keys: Vec<Key>) -> Vec<Key> {
 
 /// Asserts two sorted key lists are equal, showing only the first differences.
 fn assert_same_keys(got: &[Key], expected: &[Key], what: &str) {
-    let missing: Vec<_> = expected.iter().filter(|k| !got.contains(k)).take(5).collect();
-    let extra: Vec<_> = got.iter().filter(|k| !expected.contains(k)).take(5).collect();
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|k| !got.contains(k))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|k| !expected.contains(k))
+        .take(5)
+        .collect();
     assert!(
         got == expected,
         "{what}: {} rows vs {} expected; missing {missing:?}; extra {extra:?}",
@@ -235,7 +266,9 @@ fn batches(path: &Path) -> Vec<RecordBatch> {
 }
 
 fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let col = b.column_by_name(name).unwrap_or_else(|| panic!("column {name}"));
+    let col = b
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("column {name}"));
     let col = col.as_any().downcast_ref::<StringArray>().unwrap();
     (0..col.len())
         .map(|i| col.is_valid(i).then(|| col.value(i).to_string()))
@@ -245,7 +278,9 @@ fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
 fn longs(b: &RecordBatch, name: &str) -> Vec<Option<i64>> {
     let col = b.column_by_name(name).unwrap();
     let col = col.as_any().downcast_ref::<Int64Array>().unwrap();
-    (0..col.len()).map(|i| col.is_valid(i).then(|| col.value(i))).collect()
+    (0..col.len())
+        .map(|i| col.is_valid(i).then(|| col.value(i)))
+        .collect()
 }
 
 fn parquet_keys(dir: &Path) -> Vec<Key> {
@@ -276,7 +311,9 @@ fn parquet_keys(dir: &Path) -> Vec<Key> {
                 keys.push((
                     doc,
                     quotes[i].clone(),
-                    (0..s.len()).map(|j| (starts.value(j), ends.value(j))).collect(),
+                    (0..s.len())
+                        .map(|j| (starts.value(j), ends.value(j)))
+                        .collect(),
                     names[i].clone(),
                     (0..st.len()).map(|j| labels.value(j).to_string()).collect(),
                 ));
@@ -332,12 +369,21 @@ fn documents(dir: &Path) -> BTreeMap<i64, (String, i64, Option<String>, bool)> {
                 n += 1;
                 rows.insert(
                     seq[i].unwrap(),
-                    (ids[i].clone().unwrap(), records[i].unwrap(), errors[i].clone(), reused.value(i)),
+                    (
+                        ids[i].clone().unwrap(),
+                        records[i].unwrap(),
+                        errors[i].clone(),
+                        reused.value(i),
+                    ),
                 );
             }
         }
     }
-    assert_eq!(n, rows.len(), "a document appears twice in the documents table");
+    assert_eq!(
+        n,
+        rows.len(),
+        "a document appears twice in the documents table"
+    );
     rows
 }
 
@@ -367,8 +413,15 @@ fn the_spark_job_matches_extract_accounts_for_every_document_and_reruns_only_cha
 
     let expected = without_made_up_ids(jsonl_keys(&d.join("single.jsonl")));
     let got = without_made_up_ids(parquet_keys(&out1.join("records")));
-    assert!(expected.len() > DOCS, "the rules find quotes in these articles");
-    assert_same_keys(&got, &expected, "Spark records against `newsquotes extract`'s");
+    assert!(
+        expected.len() > DOCS,
+        "the rules find quotes in these articles"
+    );
+    assert_same_keys(
+        &got,
+        &expected,
+        "Spark records against `newsquotes extract`'s",
+    );
 
     let spark_file = &parquet_files(&out1.join("records"))[0];
     assert_eq!(
@@ -378,7 +431,11 @@ fn the_spark_job_matches_extract_accounts_for_every_document_and_reruns_only_cha
     );
 
     let docs = documents(&out1.join("documents"));
-    assert_eq!(docs.len(), documents_in, "every input document exactly once");
+    assert_eq!(
+        docs.len(),
+        documents_in,
+        "every input document exactly once"
+    );
     assert_eq!(
         docs.keys().copied().collect::<Vec<_>>(),
         (0..documents_in as i64).collect::<Vec<_>>()
@@ -403,18 +460,30 @@ fn the_spark_job_matches_extract_accounts_for_every_document_and_reruns_only_cha
         .filter_map(|(id, _, e, _)| e.clone().map(|e| (id.clone(), e)))
         .collect();
     assert_eq!(errors.len(), 3, "{errors:?}");
-    assert_eq!(errors.get("no-text").map(String::as_str), Some("missing_field"));
+    assert_eq!(
+        errors.get("no-text").map(String::as_str),
+        Some("missing_field")
+    );
     assert_eq!(errors.get("empty-text").map(String::as_str), Some("empty"));
     assert!(
-        errors.iter().any(|(id, e)| e == "invalid_json" && id.contains("articles.jsonl#")),
+        errors
+            .iter()
+            .any(|(id, e)| e == "invalid_json" && id.contains("articles.jsonl#")),
         "a broken line is named after its input file and position: {errors:?}"
     );
 
     let m = manifest(&out1);
     assert_eq!(m["counts"]["documents"], documents_in);
-    assert_eq!(m["counts"]["records"], expected.iter().filter(|k| k.1.is_some()).count());
+    assert_eq!(
+        m["counts"]["records"],
+        expected.iter().filter(|k| k.1.is_some()).count()
+    );
     assert_eq!(m["counts"]["reused"], 0);
-    assert!(m["spark"]["partitions"].as_u64().unwrap() >= 2, "{}", m["spark"]);
+    assert!(
+        m["spark"]["partitions"].as_u64().unwrap() >= 2,
+        "{}",
+        m["spark"]
+    );
     assert_eq!(m["models"]["attribution"]["name"], "rules");
     assert!(m["partitions"][0]["peak_rss_mib"].as_f64().unwrap() > 0.0);
 
@@ -457,8 +526,14 @@ fn the_spark_job_matches_extract_accounts_for_every_document_and_reruns_only_cha
     assert_eq!(recomputed, expected_recomputed);
     let m2 = manifest(&out2);
     assert_eq!(m2["spark"]["recomputed"], expected_recomputed.len());
-    assert_eq!(m2["spark"]["reused"], documents_in - expected_recomputed.len());
-    assert_eq!(m2["counts"]["reused"], documents_in - expected_recomputed.len());
+    assert_eq!(
+        m2["spark"]["reused"],
+        documents_in - expected_recomputed.len()
+    );
+    assert_eq!(
+        m2["counts"]["reused"],
+        documents_in - expected_recomputed.len()
+    );
     eprintln!(
         "rerun: {} documents recomputed, {} reused",
         m2["spark"]["recomputed"], m2["spark"]["reused"]

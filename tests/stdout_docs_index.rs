@@ -63,11 +63,22 @@ fn a_stdout_run_indexes_every_document_once_in_input_order() {
     let dir = tempfile::tempdir().unwrap();
     let docs = dir.path().join("run.docs");
     let out = extract(&["-", "--docs", docs.to_str().unwrap()], &mixed_input());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let index = read_lines(&docs);
 
-    let ids: Vec<&str> = index.iter().map(|e| e["doc_id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 7, "one line per document, the blank line is none: {ids:?}");
+    let ids: Vec<&str> = index
+        .iter()
+        .map(|e| e["doc_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        7,
+        "one line per document, the blank line is none: {ids:?}"
+    );
     assert_eq!(ids[0], "a");
     assert_eq!(ids[2], "b");
     assert_eq!(ids[4], "c");
@@ -107,7 +118,10 @@ fn a_stdout_run_indexes_every_document_once_in_input_order() {
     assert_eq!(at, lines.len(), "no line on stdout outside the index");
     assert!(index[0]["records"].as_u64().unwrap() >= 1);
     assert!(index[4]["records"].as_u64().unwrap() >= 1);
-    assert_eq!(index[2]["records"], 0, "an article without quotes has no records");
+    assert_eq!(
+        index[2]["records"], 0,
+        "an article without quotes has no records"
+    );
 
     // Readable documents carry the hash `rerun` compares; the same text under the same id and
     // metadata hashes the same, another id does not.
@@ -124,7 +138,11 @@ fn the_stream_index_equals_a_file_runs_index_and_a_file_run_copies_it() {
     fs::write(&input, mixed_input()).unwrap();
     let stream_docs = dir.path().join("stream.docs");
     let out = extract(
-        &[input.to_str().unwrap(), "--docs", stream_docs.to_str().unwrap()],
+        &[
+            input.to_str().unwrap(),
+            "--docs",
+            stream_docs.to_str().unwrap(),
+        ],
         b"",
     );
     assert!(out.status.success());
@@ -140,7 +158,11 @@ fn the_stream_index_equals_a_file_runs_index_and_a_file_run_copies_it() {
         ],
         b"",
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         fs::read(&copy).unwrap(),
         fs::read(dir.path().join("out.jsonl.docs")).unwrap(),
@@ -150,8 +172,7 @@ fn the_stream_index_equals_a_file_runs_index_and_a_file_run_copies_it() {
     let strip = |v: Vec<Value>| -> Vec<BTreeMap<String, Value>> {
         v.into_iter()
             .map(|e| {
-                let mut m: BTreeMap<String, Value> =
-                    serde_json::from_value(e).expect("an object");
+                let mut m: BTreeMap<String, Value> = serde_json::from_value(e).expect("an object");
                 m.remove("end");
                 m
             })
@@ -167,7 +188,9 @@ fn a_run_cut_short_leaves_no_index() {
     // The reader of stdout goes away at once: the run stops at its first write, with most
     // documents never processed, so there must be no index claiming to account for them.
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
-        .args(["extract", "--progress", "never", "--extractor", "rules", "-"])
+        .args([
+            "extract", "--progress", "never", "--extractor", "rules", "-",
+        ])
         .arg("--docs")
         .arg(&docs)
         .stdin(Stdio::piped())
@@ -185,20 +208,36 @@ fn a_run_cut_short_leaves_no_index() {
     }
     drop(input);
     child.wait().unwrap();
-    assert!(!docs.exists(), "an index exists for a run that did not complete");
+    assert!(
+        !docs.exists(),
+        "an index exists for a run that did not complete"
+    );
     let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // An index into a folder that does not exist is a run-level error, before any document.
-    let out = extract(&["-", "--docs", "/nonexistent-folder/x.docs"], &mixed_input());
+    let out = extract(
+        &["-", "--docs", "/nonexistent-folder/x.docs"],
+        &mixed_input(),
+    );
     assert!(!out.status.success());
-    assert!(out.stdout.is_empty(), "no records without an index to account for them");
+    assert!(
+        out.stdout.is_empty(),
+        "no records without an index to account for them"
+    );
 }
 
 #[test]
 fn the_index_can_go_to_a_device() {
     let out = extract(&["-", "--docs", "/dev/null"], &mixed_input());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!out.stdout.is_empty());
-    assert!(Path::new("/dev/null").exists(), "a device is written in place, never replaced");
+    assert!(
+        Path::new("/dev/null").exists(),
+        "a device is written in place, never replaced"
+    );
 }
