@@ -125,10 +125,17 @@ fn test_bundle(dir: &Path) -> PathBuf {
 
 const OPTIONS: [&str; 3] = ["--extractor", "rules", "--no-claims"];
 
-fn spark_extract(bundle: &Path, extra: &[&str], input: &Path, output: &Path) {
+/// Runs the job under `local[2]`, allowing each task 3 attempts (`local[2,3]`). With `fault`,
+/// the first attempt of partition 0 fails after its first records went out, and Spark's retry
+/// must still give every document exactly once.
+fn spark_extract(bundle: &Path, extra: &[&str], input: &Path, output: &Path, fault: bool) {
     let started = std::time::Instant::now();
-    let out = Command::new(root().join("scripts/spark-extract"))
-        .args(["--master", "local[2]", "--bundle"])
+    let mut cmd = Command::new(root().join("scripts/spark-extract"));
+    if fault {
+        cmd.env("NEWSQUOTES_SPARK_FAULT", "first-attempt");
+    }
+    let out = cmd
+        .args(["--master", "local[2,3]", "--bundle"])
         .arg(bundle)
         .args(OPTIONS)
         .args(extra)
@@ -141,7 +148,8 @@ fn spark_extract(bundle: &Path, extra: &[&str], input: &Path, output: &Path) {
     eprintln!(
         "spark job: {:.1} s; {}",
         started.elapsed().as_secs_f64(),
-        stderr
+        // spark-submit's Python driver prints its summary on stdout.
+        String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter(|l| l.starts_with("newsquotes-spark"))
             .collect::<Vec<_>>()
@@ -409,7 +417,7 @@ fn the_spark_job_matches_extract_accounts_for_every_document_and_reruns_only_cha
     single_machine(&input, &d.join("single.jsonl"), "jsonl");
     single_machine(&input, &d.join("single.parquet"), "parquet");
     let out1 = d.join("out1");
-    spark_extract(&bundle, &[], &input, &out1);
+    spark_extract(&bundle, &[], &input, &out1, true);
 
     let expected = without_made_up_ids(jsonl_keys(&d.join("single.jsonl")));
     let got = without_made_up_ids(parquet_keys(&out1.join("records")));
@@ -486,6 +494,10 @@ fn the_spark_job_matches_extract_accounts_for_every_document_and_reruns_only_cha
     );
     assert_eq!(m["models"]["attribution"]["name"], "rules");
     assert!(m["partitions"][0]["peak_rss_mib"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        m["partitions"][0]["attempt"], 1,
+        "partition 0 was retried after the injected failure, and its retry's output kept"
+    );
 
     // ---- a rerun after changing 10 documents ----
     let changed: BTreeSet<usize> = [3, 17, 42, 99, 120, 150, 201, 233, 260, 299].into();
@@ -498,6 +510,7 @@ fn the_spark_job_matches_extract_accounts_for_every_document_and_reruns_only_cha
         &["--previous", out1.to_str().unwrap()],
         &input2,
         &out2,
+        false,
     );
     assert_same_keys(
         &without_made_up_ids(parquet_keys(&out2.join("records"))),

@@ -37,6 +37,11 @@ from pyspark.sql import SparkSession, functions as F, types as T
 
 MANIFEST_VERSION = 1
 
+# Testing hook: with this set to "first-attempt", the first attempt of partition 0 fails after
+# its first records have gone out, so that tests can see Spark's retry neither lose nor
+# duplicate documents (tests/spark_job.rs).
+FAULT_ENV = "NEWSQUOTES_SPARK_FAULT"
+
 # The columns and types of `newsquotes extract --format parquet` (src/writer/parquet.rs).
 _SPAN = T.StructType([T.StructField("start", T.LongType(), False),
                       T.StructField("end", T.LongType(), False)])
@@ -235,6 +240,12 @@ def record_row(line):
     )
 
 
+def inject_fault(index):
+    ctx = TaskContext.get()
+    return (os.environ.get(FAULT_ENV) == "first-attempt" and index == 0
+            and ctx is not None and ctx.attemptNumber() == 0)
+
+
 def make_partition_runner(bundle, extract, files):
     """The function each partition runs: its documents through one `newsquotes extract -`."""
 
@@ -271,6 +282,10 @@ def make_partition_runner(bundle, extract, files):
                         seq, source, _ = fed[n - 1]
                         line["doc_id"] = renames.setdefault(doc_id, f"{source}#{seq}")
                     yield ("r", record_row(line))
+                    if inject_fault(index):
+                        child.kill()
+                        child.wait()
+                        raise RuntimeError(f"{FAULT_ENV}: injected failure in partition {index}")
                 _, status, usage = os.wait4(child.pid, 0)
                 child.returncode = os.waitstatus_to_exitcode(status)
             if child.returncode != 0:
