@@ -133,6 +133,11 @@ struct ExtractArgs {
     /// Also write the run manifest when the output goes to stdout.
     #[arg(long, value_name = "FILE")]
     manifest: Option<PathBuf>,
+    /// Also write the document index here: exactly one JSON line per input document, in input
+    /// order (doc_id, sha256, words, records, error kind). With stdout output this is the
+    /// only account of every document; written when the run completes.
+    #[arg(long, value_name = "FILE")]
+    docs: Option<PathBuf>,
     /// Output format. CSV cells starting with = + - @ are prefixed with ' against spreadsheet
     /// formula injection. Parquet needs -o FILE.
     #[arg(long, value_enum, default_value_t = Format::Jsonl)]
@@ -394,6 +399,7 @@ fn extract(args: ExtractArgs) -> Result<()> {
         format: args.format,
         output: args.output,
         manifest: args.manifest,
+        docs: args.docs,
         threads: thread_count(args.threads)?,
         resume: args.resume,
         progress: args.progress,
@@ -462,6 +468,7 @@ fn rerun(args: RerunArgs) -> Result<()> {
         format,
         output: Some(args.output),
         manifest: None,
+        docs: None,
         threads: thread_count(args.threads)?,
         resume: args.resume,
         progress: args.progress,

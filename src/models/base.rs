@@ -11,11 +11,12 @@ pub const BASE_MODEL_ENV: &str = "NEWSQUOTES_BASE_MODEL";
 pub const BASE_MODEL_NAME: &str = "all-MiniLM-L6-v2";
 
 /// Where the base model lives this process could use: `$NEWSQUOTES_BASE_MODEL` if set, else
-/// the folder `scripts/setup` fills inside this crate's checkout.
+/// the bundle's copy beside the binary, else the folder `scripts/setup` fills inside this
+/// crate's checkout ([`super::location`]).
 pub fn base_model_dir() -> PathBuf {
     match std::env::var_os(BASE_MODEL_ENV) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/models/all-MiniLM-L6-v2"),
+        _ => super::location::default_base_model_dir(),
     }
 }
 

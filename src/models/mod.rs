@@ -6,10 +6,12 @@
 //!
 //! Nothing here runs a network: the attribution tagger and the classifiers build their networks
 //! on top of what this module reads, so that identity, lookup and manifests are written once and
-//! every stage reports its model in the same way.
+//! every stage reports its model in the same way. [`location`] says where the shipped models
+//! and the base model are: beside the binary in a bundle, else in the checkout.
 
 pub mod base;
 pub mod identity;
+pub mod location;
 pub mod manifest;
 pub mod task;
 

@@ -63,14 +63,15 @@ impl Task {
         }
     }
 
-    /// The model this checkout ships for the task.
+    /// The model shipped for the task: in the bundle beside the binary, else in this checkout
+    /// ([`super::location`]).
     pub fn default_dir(self) -> PathBuf {
         let name = match self {
             Task::Attribution => "models/attribution-minilm",
             Task::Stance => "models/stance-minilm",
             Task::Claims => "models/claims-minilm",
         };
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+        super::location::shipped_model_dir(name)
     }
 
     /// True when `dir` holds a model for this task: our manifest naming it, or (for the

@@ -71,6 +71,10 @@ pub struct RunRequest {
     /// Where to write the manifest of a stdout run (file runs always write one beside the
     /// output).
     pub manifest: Option<PathBuf>,
+    /// Where to write the document index as well (`--docs FILE`): for a stream run the only
+    /// account of every input document, which a caller that feeds `extract -` (the Spark job)
+    /// pairs with its input, line for line; for a file run a copy of `OUT.docs`.
+    pub docs: Option<PathBuf>,
     /// Worker threads.
     pub threads: usize,
     /// Continue a killed run to the same output.
@@ -203,6 +207,50 @@ impl RunFiles {
 
     fn final_index(&self) -> PathBuf {
         manifest::sidecar(&self.target, ".docs")
+    }
+}
+
+/// The document index of a stream run, written as `--docs FILE` asks: atomically to a regular
+/// file (a killed run leaves no index that looks complete), in place to a pipe or device.
+enum DocsSink {
+    Atomic(crate::atomic::AtomicFile),
+    InPlace(std::io::BufWriter<std::fs::File>),
+}
+
+impl DocsSink {
+    fn create(path: &Path) -> Result<Self> {
+        let in_place = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        if in_place {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|source| Error::Path {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            Ok(DocsSink::InPlace(std::io::BufWriter::new(file)))
+        } else {
+            Ok(DocsSink::Atomic(crate::atomic::AtomicFile::create(path)?))
+        }
+    }
+
+    fn append(&mut self, entry: &DocEntry) -> Result<()> {
+        use std::io::Write;
+        let out: &mut dyn Write = match self {
+            DocsSink::Atomic(f) => f,
+            DocsSink::InPlace(f) => f,
+        };
+        serde_json::to_writer(&mut *out, entry)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        use std::io::Write;
+        match self {
+            DocsSink::Atomic(f) => f.commit(),
+            DocsSink::InPlace(mut f) => Ok(f.flush()?),
+        }
     }
 }
 
@@ -439,6 +487,8 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
 struct Sink<'a> {
     writer: OutputWriter,
     index: Option<JournalWriter>,
+    /// `--docs FILE` of a stream run.
+    docs: Option<DocsSink>,
     summary: Summary,
     progress: &'a Progress,
     merge: Option<resume::Merge>,
@@ -482,6 +532,9 @@ impl Sink<'_> {
         self.writer.write(outcome)?;
         if let Some(index) = &mut self.index {
             index.append(&DocEntry::new(outcome, self.writer.position()))?;
+        }
+        if let Some(docs) = &mut self.docs {
+            docs.append(&DocEntry::new(outcome, self.writer.position()))?;
         }
         Ok(())
     }
@@ -571,6 +624,11 @@ fn run_locked(
         std::sync::mpsc::Sender<resume::Decision>,
     )> = None;
     let mut merge = None;
+    // A stream run's index goes straight to `--docs`; a file run's is copied there at the end.
+    let docs_sink = match (files, &req.docs) {
+        (None, Some(path)) => Some(DocsSink::create(path)?),
+        _ => None,
+    };
     let (writer, index) = match files {
         None => {
             let dest = match &req.output {
@@ -685,6 +743,7 @@ fn run_locked(
     let mut sink = Sink {
         writer,
         index,
+        docs: docs_sink,
         summary,
         progress: &progress,
         merge,
@@ -698,6 +757,7 @@ fn run_locked(
     let Sink {
         writer,
         index,
+        docs: docs_sink,
         mut summary,
         merge,
         ..
@@ -709,6 +769,10 @@ fn run_locked(
     }
     progress.finish();
     writer.finish()?;
+    // After the records: an index that exists means every document's lines were written.
+    if let Some(sink) = docs_sink {
+        sink.finish()?;
+    }
     let inputs = hashing.join().unwrap_or_default();
     summary.blank_lines = tally.blank_lines();
     summary.duplicate_ids = tally.duplicate_ids();
@@ -730,7 +794,7 @@ fn run_locked(
             crate::atomic::write_json_atomically(&files.state, &state)?;
             remove_if_present(&files.spool)?;
             manifest.outputs = outputs;
-            complete(files, manifest)?;
+            complete(files, manifest, req.docs.as_deref())?;
         }
         _ => {
             if let Some(path) = &req.manifest {
@@ -783,13 +847,20 @@ fn new_manifest(
 /// the manifest is written. The manifest first replaces the run state and is then renamed to its
 /// name, so that there is always either the state (and `--resume` finishes the run) or the
 /// manifest, never both and never neither.
-fn complete(files: &RunFiles, mut manifest: RunManifest) -> Result<()> {
+fn complete(files: &RunFiles, mut manifest: RunManifest, docs: Option<&Path>) -> Result<()> {
     let final_index = files.final_index();
     if files.index.exists() {
         std::fs::rename(&files.index, &final_index).map_err(|source| Error::Path {
             path: final_index.clone(),
             source,
         })?;
+    }
+    if let Some(copy) = docs {
+        let bytes = std::fs::read(&final_index).map_err(|source| Error::Path {
+            path: final_index.clone(),
+            source,
+        })?;
+        crate::atomic::write_atomically(copy, &bytes)?;
     }
     manifest.document_index = Some(final_index);
     manifest.finished = manifest::now_rfc3339();
@@ -864,7 +935,7 @@ fn finish_interrupted(
     let inputs = hashing.join().unwrap_or_default();
     let mut manifest = new_manifest(req, models, inputs, &summary, &state);
     manifest.outputs = outputs;
-    complete(files, manifest)?;
+    complete(files, manifest, req.docs.as_deref())?;
     eprintln!(
         "newsquotes: the interrupted run to {} had written its output ({} documents); its \
          manifest is now written",
