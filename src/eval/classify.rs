@@ -49,6 +49,15 @@ pub struct ClassEvalArgs {
     /// result goes into a model's manifest as `threshold`).
     #[arg(long)]
     pub pick_threshold: bool,
+    /// Print a reliability table and the expected calibration error (ECE) of the scores: per
+    /// bin of confidence, how often the answer was right.
+    #[arg(long)]
+    pub calibration: bool,
+    /// Also find the temperature that makes the scores calibrated on the given sets (lowest
+    /// log loss; run it on dev splits; the result goes into a model's manifest as
+    /// `temperature`).
+    #[arg(long)]
+    pub fit_temperature: bool,
 }
 
 /// One set's scores: gold labels and the model's probabilities, in the task's label order.
@@ -56,6 +65,125 @@ struct Scored {
     set: datasets::DataSet,
     gold: Vec<String>,
     probs: Vec<Vec<f32>>,
+}
+
+impl Scored {
+    /// Per example: the probabilities over the set's own labels (renormalised, so a binary
+    /// set's favor and against sum to 1) and the index of the gold label among them.
+    fn within(&self, labels: &[&str], temperature: f32) -> Vec<(Vec<f64>, Option<usize>)> {
+        let allowed = self.set.kind.labels();
+        self.gold
+            .iter()
+            .zip(&self.probs)
+            .map(|(gold, probs)| {
+                let probs = crate::classify::scoring::with_temperature(probs, temperature);
+                let kept: Vec<f64> = labels
+                    .iter()
+                    .zip(&probs)
+                    .filter(|(l, _)| allowed.contains(*l))
+                    .map(|(_, &p)| f64::from(p))
+                    .collect();
+                let sum: f64 = kept.iter().sum::<f64>().max(1e-12);
+                let names: Vec<&&str> = labels.iter().filter(|l| allowed.contains(*l)).collect();
+                let gold = names.iter().position(|l| **l == gold.as_str());
+                (kept.iter().map(|p| p / sum).collect(), gold)
+            })
+            .collect()
+    }
+}
+
+/// Bins of the reliability table.
+const BINS: usize = 10;
+
+/// Per confidence bin: (examples, right, sum of confidence); and the ECE over all bins.
+fn reliability(items: &[(Vec<f64>, Option<usize>)]) -> (Vec<(u64, u64, f64)>, f64) {
+    let mut bins = vec![(0u64, 0u64, 0.0f64); BINS];
+    for (probs, gold) in items {
+        let Some(gold) = gold else { continue };
+        let (best, conf) = probs
+            .iter()
+            .enumerate()
+            .fold((0, f64::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
+        let bin = ((conf * BINS as f64) as usize).min(BINS - 1);
+        bins[bin].0 += 1;
+        bins[bin].1 += u64::from(best == *gold);
+        bins[bin].2 += conf;
+    }
+    let total: u64 = bins.iter().map(|b| b.0).sum();
+    let ece = bins
+        .iter()
+        .filter(|b| b.0 > 0)
+        .map(|&(n, right, conf)| {
+            let gap = (right as f64 / n as f64 - conf / n as f64).abs();
+            gap * n as f64 / total.max(1) as f64
+        })
+        .sum();
+    (bins, ece)
+}
+
+/// Mean negative log-likelihood of the gold labels.
+fn log_loss(items: &[(Vec<f64>, Option<usize>)]) -> f64 {
+    let (sum, n) = items
+        .iter()
+        .filter_map(|(p, g)| g.map(|g| -p[g].max(1e-12).ln()))
+        .fold((0.0, 0u64), |(s, n), l| (s + l, n + 1));
+    sum / n.max(1) as f64
+}
+
+fn print_calibration(scored: &[Scored], labels: &[&str], json: bool) {
+    let mut all = Vec::new();
+    for s in scored {
+        let items = s.within(labels, 1.0);
+        let (_, ece) = reliability(&items);
+        if !json {
+            println!("{}: ECE {:.3}", s.set.kind.name(), ece);
+        }
+        all.extend(items);
+    }
+    let (bins, ece) = reliability(&all);
+    if json {
+        let rows: Vec<serde_json::Value> = bins
+            .iter()
+            .enumerate()
+            .map(|(i, &(n, right, conf))| {
+                serde_json::json!({"bin": [i as f64 / BINS as f64, (i + 1) as f64 / BINS as f64],
+                    "examples": n, "accuracy": right as f64 / n.max(1) as f64,
+                    "mean_confidence": conf / n.max(1) as f64})
+            })
+            .collect();
+        println!("{}", serde_json::json!({"ece": ece, "reliability": rows}));
+        return;
+    }
+    println!("all sets: ECE {ece:.3}\n\n| confidence | examples | accuracy | mean confidence |\n|---|---|---|---|");
+    for (i, &(n, right, conf)) in bins.iter().enumerate() {
+        if n > 0 {
+            println!(
+                "| {:.1}-{:.1} | {n} | {:.3} | {:.3} |",
+                i as f64 / BINS as f64,
+                (i + 1) as f64 / BINS as f64,
+                right as f64 / n as f64,
+                conf / n as f64
+            );
+        }
+    }
+}
+
+/// The temperature (relative to the scores given, 0.5 to 5 in steps of 0.05) with the lowest
+/// log loss over every example of the sets.
+fn fit_temperature(scored: &[Scored], labels: &[&str]) -> (f32, f64, f64) {
+    let loss = |t: f32| {
+        let items: Vec<_> = scored.iter().flat_map(|s| s.within(labels, t)).collect();
+        (log_loss(&items), reliability(&items).1)
+    };
+    let mut best = (1.0f32, f64::MAX, 0.0);
+    for step in 10..=100 {
+        let t = step as f32 * 0.05;
+        let (l, ece) = loss(t);
+        if l < best.1 {
+            best = (t, l, ece);
+        }
+    }
+    best
 }
 
 /// Scores the model for `task` on the chosen split of every given set and prints the figures;
@@ -164,6 +292,25 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
     if args.pick_threshold && task == Task::Claims {
         print_pick(&scored, args.json);
     }
+    if args.calibration {
+        print_calibration(&scored, labels, args.json);
+    }
+    if args.fit_temperature {
+        let (relative, loss, ece) = fit_temperature(&scored, labels);
+        let temperature = relative * model.temperature();
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"temperature": temperature, "log_loss": loss, "ece": ece})
+            );
+        } else {
+            println!(
+                "temperature with the lowest log loss over these sets: {temperature:.2} \
+                 (log loss {loss:.3}, ECE {ece:.3}); the model's own is {}",
+                model.temperature()
+            );
+        }
+    }
     last.ok_or_else(|| Error::Invalid("no set to score".into()))
 }
 
@@ -266,6 +413,19 @@ mod tests {
         assert!((ap - (1.0 + 2.0 / 3.0) / 2.0).abs() < 1e-9, "{ap}");
         let perfect = scored(&["no", "yes"], &[0.2, 0.6]);
         assert_eq!(average_precision(&perfect.gold, &perfect.probs), 1.0);
+    }
+
+    #[test]
+    fn overconfident_scores_get_a_temperature_above_one_and_a_lower_ece() {
+        // Right 60 % of the time at confidence 0.95: overconfident.
+        let n = 100;
+        let gold: Vec<&str> = (0..n).map(|i| if i % 5 < 3 { "yes" } else { "no" }).collect();
+        let s = scored(&gold, &vec![0.95; n]);
+        let before = reliability(&s.within(&["no", "yes"], 1.0)).1;
+        assert!((before - 0.35).abs() < 1e-6, "{before}");
+        let (t, _, after) = fit_temperature(&[s], &["no", "yes"]);
+        assert!(t > 2.0, "{t}");
+        assert!(after < 0.05, "{after}");
     }
 
     #[test]
