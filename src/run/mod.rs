@@ -339,10 +339,19 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
             "--resume needs an output file (-o FILE)".to_string(),
         ));
     }
-    let spool_format = match req.format {
-        Format::Parquet => Format::Jsonl,
-        other => other,
+    // A file run spools JSONL whatever its format: the speakers pass reads it and rewrites
+    // each record with its corpus key on the way to the output format.
+    let spool_format = match (&files, req.format) {
+        (Some(_), _) | (None, Format::Parquet) => Format::Jsonl,
+        (None, other) => other,
     };
+    let gender_names = req
+        .config
+        .gender_names
+        .as_deref()
+        .map(crate::roster::GenderNames::read)
+        .transpose()?;
+    let min_confidence = req.config.min_confidence;
 
     let mut summary = Summary::default();
     let mut done_ids = Vec::new();
@@ -445,7 +454,10 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         docs,
         &pool,
         BatchOptions::default(),
-        |outcome| -> Result<()> {
+        |mut outcome| -> Result<()> {
+            if let (Some(min), Ok(records)) = (min_confidence, &mut outcome.result) {
+                records.retain(|r| min.keeps(r.speaker.confidence));
+            }
             summary.add(&outcome);
             progress.document_done(summary.error_count());
             writer.write(&outcome)?;
@@ -476,17 +488,45 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         finished: String::new(),
         resumed: state.resumed,
         previous_output: req.previous_output.clone(),
+        speakers: Vec::new(),
     };
     match (&files, index) {
         (Some(files), Some(mut index)) => {
             index.sync()?;
             drop(index);
             let journal = journal::read(&files.index)?;
-            manifest.outputs = finish::finalize(
-                &files.spool, &journal.entries, req.format, &files.target, req.config.split_records,
+            // The corpus pass: names and counts from the spool, then every record gets its
+            // corpus key and gender as the spool becomes the output.
+            let pass = Instant::now();
+            let mut roster = crate::roster::Roster::new();
+            roster.observe_jsonl(&files.spool)?;
+            let records = roster.records();
+            let keys = roster.finish(gender_names.as_ref());
+            let (outputs, entries) = finish::finalize(
+                &files.spool,
+                &journal.entries,
+                req.format,
+                &files.target,
+                req.config.split_records,
+                Some(&keys),
             )?;
+            manifest.outputs = outputs;
+            let mut tables = vec![crate::roster::table::table_path(&files.target, "jsonl")];
+            crate::roster::table::write_jsonl(&keys, &tables[0])?;
+            if req.format == Format::Parquet {
+                tables.push(crate::roster::table::table_path(&files.target, "parquet"));
+                crate::roster::table::write_parquet(&keys, &tables[1])?;
+            }
+            eprintln!(
+                "newsquotes: speakers: {} keys over {records} records ({:.2} s), table {}",
+                keys.speakers().len(),
+                pass.elapsed().as_secs_f64(),
+                tables[0].display()
+            );
+            manifest.speakers = tables;
             let final_index = files.final_index();
-            std::fs::rename(&files.index, &final_index)?;
+            journal::write_final(&final_index, &entries)?;
+            let _ = std::fs::remove_file(&files.index);
             manifest.document_index = Some(final_index);
             manifest.finished = manifest::now_rfc3339();
             // Before the manifest, so that a manifest always means nothing is left over.

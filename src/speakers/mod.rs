@@ -6,13 +6,16 @@
 //! Wendy Sherman") and a pronoun finds the most recent person of matching gender. Entities
 //! are numbered in the order their first record appears.
 
+pub mod gender;
+pub mod key;
 pub mod names;
 
 use crate::attribution::rules::lexicon::is_name_word;
 use crate::attribution::{Attribution, QuoteKind};
 use crate::span::NormRange;
 use crate::text::Analysis;
-use names::{gender_of, is_given_name, read, Gender, Reading};
+pub use gender::{EvidenceKind, GenderEvidence};
+use names::{gender_of, is_given_name, read, role_gender, Gender, Reading};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -47,6 +50,10 @@ pub struct Speaker {
     pub role: Option<String>,
     /// The entity all of this speaker's mentions share.
     pub entity: Option<EntityId>,
+    /// The gender the document's text gives this speaker, from [`Speaker::gender_evidence`].
+    pub gender: Option<Gender>,
+    /// What in the document tells the speaker's gender (pronouns, honorifics, role nouns).
+    pub gender_evidence: GenderEvidence,
     /// How sure the resolution is (0..=1).
     pub confidence: f32,
 }
@@ -64,6 +71,8 @@ struct Entity {
     weak: bool,
     /// Has been the source of an attribution.
     spoke: bool,
+    /// What the text says about the entity's gender.
+    evidence: GenderEvidence,
 }
 
 impl Entity {
@@ -75,6 +84,17 @@ impl Entity {
             gender: r.gender,
             weak: false,
             spoke: false,
+            evidence: GenderEvidence::default(),
+        }
+    }
+
+    /// Adds what a reading of one of its mentions says about its gender.
+    fn add_reading_evidence(&mut self, r: &Reading) {
+        if let Some(g) = r.honorific {
+            self.evidence.add(g, EvidenceKind::Honorific, 1);
+        }
+        if let Some(g) = r.role_noun {
+            self.evidence.add(g, EvidenceKind::RoleNoun, 1);
         }
     }
 
@@ -163,6 +183,7 @@ impl<'a> Registry<'a> {
                 None => None,
             };
             if let Some(id) = id {
+                reg.entities[id].add_reading_evidence(&reading);
                 reg.person_mentions.push((run.start, id));
             }
         }
@@ -249,11 +270,28 @@ impl<'a> Registry<'a> {
                     _ => None,
                 };
             if let Some(found) = pronoun {
+                let gender = match lower.as_str() {
+                    "he" | "him" => Some(Gender::Male),
+                    "she" | "her" => Some(Gender::Female),
+                    _ => None,
+                };
+                if let (Some(id), Some(g)) = (found, gender) {
+                    self.entities[id].evidence.add(g, EvidenceKind::Pronoun, 1);
+                }
                 return found.map(|id| (id, 0.8));
             }
         }
         let mut reading = read(&words);
+        // Evidence the name runs have not already counted: descriptions ("the spokeswoman"),
+        // mentions that were no name run, and an appositive role ("Smith, a spokeswoman ...").
+        let counted = self.person_mentions.binary_search_by_key(&pos, |m| m.0).is_ok();
+        let mut evidence = if counted {
+            Reading::default()
+        } else {
+            reading.clone()
+        };
         if let Some(role) = self.appositive_role(mention) {
+            evidence.role_noun = evidence.role_noun.or_else(|| role_gender(&role));
             reading.role.get_or_insert(role);
         }
         if reading.kind == Some(SpeakerKind::Person) && reading.name.is_none() {
@@ -266,6 +304,7 @@ impl<'a> Registry<'a> {
         if reading.kind == Some(SpeakerKind::Person) && reading.name.is_none() {
             // "the judge" after "Judge Ingrid Moberg": the person with that role.
             if let Some(id) = self.antecedent_by_role(pos, &words) {
+                self.entities[id].add_reading_evidence(&evidence);
                 return Some((id, 0.85));
             }
         }
@@ -306,6 +345,7 @@ impl<'a> Registry<'a> {
                 self.entities.len() - 1
             }
         };
+        self.entities[id].add_reading_evidence(&evidence);
         let sure = match (&reading.name, self.entities[id].kind) {
             (Some(_), SpeakerKind::Unknown) => 0.8,
             (Some(_), _) => 1.0,
@@ -487,12 +527,19 @@ pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker
                 let next = numbers.len() + 1;
                 let number = *numbers.entry(id).or_insert(next);
                 let e = &reg.entities[id];
+                // Only people have a gender; an organisation called "she" is a ship's.
+                let evidence = match e.kind {
+                    SpeakerKind::Person | SpeakerKind::Unknown => e.evidence,
+                    _ => GenderEvidence::default(),
+                };
                 Speaker {
                     mention: a.source.clone(),
                     name: e.name.clone(),
                     kind: e.kind,
                     role: e.role.clone(),
                     entity: Some(EntityId(number)),
+                    gender: evidence.verdict(),
+                    gender_evidence: evidence,
                     confidence: a.confidence * sure,
                 }
             }
@@ -502,6 +549,8 @@ pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker
                 kind: SpeakerKind::Unknown,
                 role: None,
                 entity: None,
+                gender: None,
+                gender_evidence: GenderEvidence::default(),
                 confidence: a.confidence * 0.5,
             },
         })

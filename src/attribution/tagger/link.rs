@@ -91,9 +91,20 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
         let source = match cue {
             Some(c) => {
                 let sentence = analysis.sentence_at(c.range.start);
-                nearest(&sources, c.range.start, c.range.end, |s| {
+                let ok = |s: &TaggedSpan| {
                     analysis.sentence_at(s.range.start) == sentence && !inside(&s.range)
-                })
+                };
+                // A content after its cue is the cue's object clause, and the speaker is the
+                // cue's subject, before it: in "Ryabkov said he had assured Sherman that the
+                // fears were unfounded", "he", not "Sherman", the one told.
+                let subject = (first >= c.range.end)
+                    .then(|| {
+                        nearest(&sources, c.range.start, c.range.end, |s| {
+                            ok(s) && s.range.end <= c.range.start
+                        })
+                    })
+                    .flatten();
+                subject.or_else(|| nearest(&sources, c.range.start, c.range.end, ok))
             }
             None => nearest(&sources, first, last, |s| {
                 reach.holds(analysis, &s.range) && !inside(&s.range) && !blocked(&s.range)
