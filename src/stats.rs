@@ -107,7 +107,10 @@ pub fn render(t: &Tally, known_documents: Option<u64>) -> String {
     );
     let people: u64 = t.gender.iter().sum();
     for (g, n) in GENDERS.iter().zip(t.gender) {
-        row(format!("quotes of named people: {g}"), with_percent(n, people));
+        row(
+            format!("quotes of named people: {g}"),
+            with_percent(n, people),
+        );
     }
     row(
         "mean confidence".into(),

@@ -13,7 +13,9 @@ use std::process::{Command, Stdio};
 
 fn extract(dir: &Path, out: &Path, extra: &[&str]) -> Vec<Value> {
     let status = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
-        .args(["extract", "--progress", "never", "--extractor", "rules", "--no-claims"])
+        .args([
+            "extract", "--progress", "never", "--extractor", "rules", "--no-claims",
+        ])
         .args(extra)
         .arg(dir)
         .arg("-o")
@@ -59,7 +61,10 @@ fn one_person_one_key_across_name_forms_and_gender_from_the_text() {
     // "Minister Lindqvist" / "Lindqvist": one key over three documents.
     let lindqvist = &forms["marta lindqvist"];
     for form in ["Marta Lindqvist", "Marta J. Lindqvist", "Lindqvist"] {
-        assert!(lindqvist.contains(form), "{form} not under marta lindqvist: {forms:?}");
+        assert!(
+            lindqvist.contains(form),
+            "{form} not under marta lindqvist: {forms:?}"
+        );
     }
     assert_eq!(docs["marta lindqvist"].len(), 3, "{docs:?}");
     assert!(!forms.contains_key("lindqvist"), "{forms:?}");
@@ -83,7 +88,11 @@ fn one_person_one_key_across_name_forms_and_gender_from_the_text() {
         assert_eq!(g.len(), 1, "{key}: {g:?}");
         g.iter().next().unwrap().clone()
     };
-    assert_eq!(only("marta lindqvist").as_deref(), Some("female"), "pronoun");
+    assert_eq!(
+        only("marta lindqvist").as_deref(),
+        Some("female"),
+        "pronoun"
+    );
     assert_eq!(only("tomas brenner").as_deref(), Some("male"), "Mr.");
     assert_eq!(only("elsa brenner").as_deref(), Some("female"), "pronoun");
     // "Henrik" is a common man's name, but the text never says: no gender.
@@ -118,7 +127,10 @@ fn one_person_one_key_across_name_forms_and_gender_from_the_text() {
     assert!(aliases.contains(&"Lindqvist"), "{aliases:?}");
     let keys: BTreeSet<&str> = table.iter().filter_map(|e| e["key"].as_str()).collect();
     let record_keys: BTreeSet<&str> = records.iter().filter_map(|r| s(r, "key")).collect();
-    assert_eq!(keys, record_keys, "the table lists exactly the records' keys");
+    assert_eq!(
+        keys, record_keys,
+        "the table lists exactly the records' keys"
+    );
     let manifest: Value = serde_json::from_str(
         &std::fs::read_to_string(tmp.path().join("q.jsonl.manifest.json")).unwrap(),
     )

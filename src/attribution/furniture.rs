@@ -29,13 +29,17 @@ pub fn is_furniture(paragraph: &str, bulleted: bool) -> bool {
         && p.split_whitespace()
             .nth(1)
             .is_some_and(|w| w.starts_with(char::is_uppercase));
-    let credit = ["photo:", "photo by", "photograph:", "image:", "credit:", "(photo", "picture:"]
-        .iter()
-        .any(|c| lower.starts_with(c))
+    let credit = [
+        "photo:", "photo by", "photograph:", "image:", "credit:", "(photo", "picture:",
+    ]
+    .iter()
+    .any(|c| lower.starts_with(c))
         || (words <= 15
-            && ["getty images", "ap photo", "/reuters", "/ reuters", "/afp", "/ afp"]
-                .iter()
-                .any(|c| lower.contains(c)));
+            && [
+                "getty images", "ap photo", "/reuters", "/ reuters", "/afp", "/ afp",
+            ]
+            .iter()
+            .any(|c| lower.contains(c)));
     let body_end = p
         .trim_end_matches(|c: char| is_quote_mark(c) || c == ')' || c.is_whitespace())
         .ends_with(['.', '!', '?', '…', ':', ';', ',']);
@@ -70,6 +74,23 @@ pub fn dateline_len(paragraph: &str) -> usize {
     dash + dash_len + (after[dash_len..].len() - after[dash_len..].trim_start().len())
 }
 
+/// Whether a content is a lone pronoun or wh-word ("what", "this", "so") that reports nothing.
+fn is_empty_content(content: &str) -> bool {
+    let words: Vec<String> = content
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    matches!(
+        words.as_slice(),
+        [w] if matches!(
+            w.as_str(),
+            "what" | "this" | "that" | "it" | "so" | "which" | "something" | "nothing"
+                | "anything" | "everything" | "these" | "those"
+        )
+    )
+}
+
 /// Drops attributions in page furniture and cuts datelines off contents.
 pub fn clean(analysis: &Analysis, attributions: Vec<Attribution>) -> Vec<Attribution> {
     let text = analysis.text();
@@ -78,16 +99,18 @@ pub fn clean(analysis: &Analysis, attributions: Vec<Attribution>) -> Vec<Attribu
         .iter()
         .map(|p| is_furniture(&text[p.range.clone()], p.bulleted))
         .collect();
-    let in_furniture = |r: &NormRange| {
-        analysis
-            .paragraph_at(r.start)
-            .is_some_and(|i| furniture[i])
-    };
+    let in_furniture = |r: &NormRange| analysis.paragraph_at(r.start).is_some_and(|i| furniture[i]);
     attributions
         .into_iter()
         .filter_map(|mut a| {
             if a.content.iter().any(in_furniture) || a.source.as_ref().is_some_and(in_furniture) {
                 return None;
+            }
+            // "Here's what they discussed": a content of one pronoun says nothing.
+            if let [only] = a.content.as_slice() {
+                if is_empty_content(&text[only.clone()]) {
+                    return None;
+                }
             }
             for part in &mut a.content {
                 let Some(p) = analysis.paragraph_at(part.start) else {
@@ -115,18 +138,41 @@ mod tests {
         assert!(is_furniture("What the minister said about the levy", false));
         assert!(is_furniture("By Jane Doe and Ola Nordmann", false));
         assert!(is_furniture("Photo: Kari Berg for the Haldvik Post", false));
-        assert!(is_furniture("Fishermen at the quay on Monday. (AP Photo/Kari Berg)", false));
+        assert!(is_furniture(
+            "Fishermen at the quay on Monday. (AP Photo/Kari Berg)",
+            false
+        ));
         assert!(!is_furniture("“We will not pay,” Brenner said.", false));
-        assert!(!is_furniture("The levy passed on Tuesday, officials said.", false));
+        assert!(!is_furniture(
+            "The levy passed on Tuesday, officials said.",
+            false
+        ));
         // A bullet brief has no final stop but is body text.
-        assert!(!is_furniture("Housing. Incumbent mayor Stella Quinn: homes first", true));
+        assert!(!is_furniture(
+            "Housing. Incumbent mayor Stella Quinn: homes first",
+            true
+        ));
+    }
+
+    #[test]
+    fn one_word_contents_are_empty() {
+        assert!(is_empty_content("what"));
+        assert!(is_empty_content(" This."));
+        assert!(!is_empty_content("what they want"));
+        assert!(!is_empty_content("Yes"));
     }
 
     #[test]
     fn datelines_are_measured() {
         let p = "HALDVIK, Norway (Reuters) — The minister said the wall would hold.";
-        assert_eq!(&p[dateline_len(p)..], "The minister said the wall would hold.");
-        assert_eq!(dateline_len("LONDON - Officials said so."), "LONDON - ".len());
+        assert_eq!(
+            &p[dateline_len(p)..],
+            "The minister said the wall would hold."
+        );
+        assert_eq!(
+            dateline_len("LONDON - Officials said so."),
+            "LONDON - ".len()
+        );
         assert_eq!(dateline_len("The minister - who said so - left."), 0);
         assert_eq!(dateline_len("A well-known view."), 0);
     }

@@ -184,7 +184,9 @@ impl Tally {
             };
             self.gender[g] += 1;
             if let Some(d) = date {
-                self.gender_by_date.entry(DateKey { day: None, ..d }).or_default()[g] += 1;
+                self.gender_by_date
+                    .entry(DateKey { day: None, ..d })
+                    .or_default()[g] += 1;
             }
             if let Some(source) = r.meta.get("source").and_then(|s| s.as_str()) {
                 match self.gender_by_source.get_mut(source) {

@@ -194,11 +194,7 @@ pub fn stacked(items: &[(String, [u64; 3])], parts: [&str; 3]) -> Result<String>
             .label_style((FONT, 13))
             .draw()
             .map_err(chart_error)?;
-        for (k, (name, colour)) in parts
-            .iter()
-            .zip(STANCE_COLOURS)
-            .enumerate()
-        {
+        for (k, (name, colour)) in parts.iter().zip(STANCE_COLOURS).enumerate() {
             let bars = items.iter().enumerate().filter_map(move |(i, (_, c))| {
                 let start: u64 = c[..k].iter().sum();
                 let y = n - 1 - i as i32;

@@ -298,8 +298,7 @@ impl Roster {
                         .iter()
                         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
                         .expect("candidates are never empty");
-                    (best.1 as f64 >= SURNAME_DOMINANCE * total as f64)
-                        .then(|| best.0.to_string())
+                    (best.1 as f64 >= SURNAME_DOMINANCE * total as f64).then(|| best.0.to_string())
                 }
                 _ => None,
             };
@@ -333,12 +332,13 @@ impl Roster {
             if kind == SpeakerKind::Organization || kind == SpeakerKind::Group {
                 evidence = GenderEvidence::default();
             } else if evidence.is_empty() {
+                // The list speaks to given names: a full name's first word.
                 let given = key.split(' ').next().unwrap_or("");
-                if let Some(g) = gender_names.and_then(|n| key.contains(' ').then(|| n.get(given)))
-                {
-                    if let Some(g) = g {
-                        evidence.add(g, EvidenceKind::NameList, 1);
-                    }
+                let listed = gender_names
+                    .filter(|_| key.contains(' '))
+                    .and_then(|n| n.get(given));
+                if let Some(g) = listed {
+                    evidence.add(g, EvidenceKind::NameList, 1);
                 }
             }
             speakers.insert(
@@ -488,8 +488,19 @@ mod tests {
             })
             .collect();
         let k = |s: &str| Some(s.to_string());
-        assert_eq!(keys[..4], [k("donald trump"), k("donald trump"), k("donald trump"), k("donald trump")]);
-        assert_eq!(keys[4..7], [k("lindqvist"), k("maria lindqvist"), k("anders lindqvist")]);
+        assert_eq!(
+            keys[..4],
+            [
+                k("donald trump"),
+                k("donald trump"),
+                k("donald trump"),
+                k("donald trump")
+            ]
+        );
+        assert_eq!(
+            keys[4..7],
+            [k("lindqvist"), k("maria lindqvist"), k("anders lindqvist")]
+        );
         assert_eq!(keys[7], keys[8]);
         let trump = table.speakers()[0];
         assert_eq!(trump.key, "donald trump");
@@ -497,7 +508,10 @@ mod tests {
         assert_eq!(trump.documents, 3);
         assert_eq!(trump.name, "Donald J. Trump");
         assert_eq!(trump.gender, Some(Gender::Male));
-        assert_eq!(trump.gender_evidence.male.pronoun, 2, "one document counts once");
+        assert_eq!(
+            trump.gender_evidence.male.pronoun, 2,
+            "one document counts once"
+        );
         assert!(trump.aliases.contains(&"Trump".to_string()));
         let mut merged = records[3].clone();
         table.apply(&mut merged);
@@ -519,7 +533,10 @@ mod tests {
         let table = roster.finish(Some(&names));
         let by_key = |k: &str| table.speakers().into_iter().find(|s| s.key == k).unwrap();
         assert_eq!(by_key("maria lindqvist").gender, Some(Gender::Female));
-        assert_eq!(by_key("maria lindqvist").gender_evidence.female.name_list, 1);
+        assert_eq!(
+            by_key("maria lindqvist").gender_evidence.female.name_list,
+            1
+        );
         // The text says "Ms." and the list says male: the text wins.
         assert_eq!(by_key("anders lindqvist").gender, Some(Gender::Female));
         assert!(GenderNames::parse("Maria").is_err());

@@ -9,9 +9,9 @@
 use super::journal::DocEntry;
 use crate::error::{Error, Result};
 use crate::record::OutputLine;
+use crate::roster::KeyTable;
 use crate::run::manifest::OutputFile;
 use crate::writer::parquet::ParquetWriter;
-use crate::roster::KeyTable;
 use crate::writer::{csv_header, csv_line, Destination, Format};
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
@@ -192,10 +192,10 @@ pub fn finalize(
         let doc = if rewrite {
             rewritten.clear();
             for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                let text = std::str::from_utf8(line)
-                    .map_err(|e| Error::Invalid(format!("spool: {e}")))?;
-                let mut line = OutputLine::parse(text)
-                    .map_err(|e| Error::Invalid(format!("spool: {e}")))?;
+                let text =
+                    std::str::from_utf8(line).map_err(|e| Error::Invalid(format!("spool: {e}")))?;
+                let mut line =
+                    OutputLine::parse(text).map_err(|e| Error::Invalid(format!("spool: {e}")))?;
                 if let (Some(keys), OutputLine::Record(r)) = (keys, &mut line) {
                     keys.apply(r);
                 }

@@ -36,7 +36,7 @@ const ORG_PREFIXES: &[&str] = &["the", "us", "u s", "united states", "american"]
 /// The key of a speaker named `name`, or `None` when the name is not a proper name (a group
 /// or a description: "officials", "a spokesman") and so identifies no one across documents.
 pub fn name_key(name: &str, kind: SpeakerKind) -> Option<String> {
-    if !name.chars().any(char::is_uppercase) {
+    if !name.chars().any(char::is_uppercase) || super::names::is_common_head(name.trim()) {
         return None;
     }
     let folded = fold(name);

@@ -244,6 +244,30 @@ impl<'a> Registry<'a> {
         nearest(from_text, from_sources)
     }
 
+    /// The entity of the latest person-like mention before `pos`, whatever its gender and
+    /// however weak: a named person, or a source of unknown kind ("Melanie said").
+    fn nearest_any_person(&self, pos: usize) -> Option<usize> {
+        let personal = |id: usize| {
+            matches!(
+                self.entities[id].kind,
+                SpeakerKind::Person | SpeakerKind::Unknown
+            )
+        };
+        let from_text = before(&self.person_mentions, pos).next();
+        let from_sources = before(&self.sources, pos).find(|(_, id)| personal(*id));
+        nearest(from_text, from_sources)
+    }
+
+    /// The antecedent of a relative "who" at `pos`: a person mentioned just before it
+    /// ("Smith, who", "Ms. Varga, the minister, who"), within a short stretch of text.
+    fn relative_antecedent(&self, pos: usize) -> Option<usize> {
+        const REACH: usize = 80;
+        let close = |(p, _): &&(usize, usize)| pos - *p <= REACH;
+        let from_text = before(&self.person_mentions, pos).next().filter(close);
+        let from_sources = before(&self.sources, pos).next().filter(close);
+        nearest(from_text, from_sources)
+    }
+
     /// The most recent organisation or group source before `pos`.
     fn antecedent_collective(&self, pos: usize, kinds: &[SpeakerKind]) -> Option<usize> {
         before(&self.sources, pos)
@@ -267,6 +291,8 @@ impl<'a> Registry<'a> {
                     )),
                     "it" => Some(self.antecedent_collective(pos, &[SpeakerKind::Organization])),
                     "i" | "we" | "you" | "us" | "me" => Some(None),
+                    // "Smith, who said ...": the name right before the relative pronoun.
+                    "who" => Some(self.relative_antecedent(pos)),
                     _ => None,
                 };
             if let Some(found) = pronoun {
@@ -275,8 +301,13 @@ impl<'a> Registry<'a> {
                     "she" | "her" => Some(Gender::Female),
                     _ => None,
                 };
+                // Evidence only when no other person (or unknown name) is mentioned between
+                // the antecedent and the pronoun: "Melanie said ... she said" after "Justice
+                // Antonin Scalia" must not make the judge a woman.
                 if let (Some(id), Some(g)) = (found, gender) {
-                    self.entities[id].evidence.add(g, EvidenceKind::Pronoun, 1);
+                    if self.nearest_any_person(pos) == Some(id) {
+                        self.entities[id].evidence.add(g, EvidenceKind::Pronoun, 1);
+                    }
                 }
                 return found.map(|id| (id, 0.8));
             }
@@ -284,7 +315,10 @@ impl<'a> Registry<'a> {
         let mut reading = read(&words);
         // Evidence the name runs have not already counted: descriptions ("the spokeswoman"),
         // mentions that were no name run, and an appositive role ("Smith, a spokeswoman ...").
-        let counted = self.person_mentions.binary_search_by_key(&pos, |m| m.0).is_ok();
+        let counted = self
+            .person_mentions
+            .binary_search_by_key(&pos, |m| m.0)
+            .is_ok();
         let mut evidence = if counted {
             Reading::default()
         } else {
@@ -378,10 +412,15 @@ impl<'a> Registry<'a> {
     /// The person a definite description names by role ("the judge", "the minister"): the
     /// most recent one before `pos` whose role ends in the description's noun.
     fn antecedent_by_role(&self, pos: usize, words: &[&str]) -> Option<usize> {
-        let [article, noun] = words else {
+        // "the judge", "the Republican nominee": the head noun is the last word.
+        let (Some(article), Some(noun)) = (words.first(), words.last()) else {
             return None;
         };
-        if !article.eq_ignore_ascii_case("the") {
+        if words.len() < 2
+            || words.len() > 4
+            || !article.eq_ignore_ascii_case("the")
+            || !noun.starts_with(char::is_lowercase)
+        {
             return None;
         }
         before(&self.person_mentions, pos).map(|x| x.1).find(|&id| {

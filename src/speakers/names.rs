@@ -3,8 +3,8 @@
 //! they decide between readings of a capitalised phrase, they do not find names.
 
 use super::SpeakerKind;
-use serde::{Deserialize, Serialize};
 use crate::attribution::rules::lexicon::GROUP_NOUNS;
+use serde::{Deserialize, Serialize};
 
 /// Words of titles and offices ("Deputy Foreign Minister", "Secretary of State").
 const TITLE_WORDS: &[&str] = &[
@@ -57,17 +57,17 @@ const DESCRIPTORS: &[&str] = &[
     "Fellow", "Rival", "Controversial", "Longtime", "Long-time", "Popular", "Jailed", "Convicted",
     "Ousted", "Retired", "Famed", "Legendary", "Reclusive", "Defeated", "Victorious", "Newly",
     "Then", "Then-", "Top", "Fiery", "Outspoken", "Wealthy", "Millionaire", "Celebrity", "Star",
-    "Real", "Estate", "Mogul", "Tycoon", "Businessman", "Businesswoman", "Self-described",
-    "Ex-", "Embattled", "Indicted", "Impeached", "Besieged", "Unpopular", "Maverick",
+    "Real", "Estate", "Mogul", "Tycoon", "Businessman", "Businesswoman", "Self-described", "Ex-",
+    "Embattled", "Indicted", "Impeached", "Besieged", "Unpopular", "Maverick",
 ];
 
 /// Lower-case role nouns that tell a person's gender ("spokeswoman", "chairman").
 const FEMALE_ROLE_NOUNS: &[&str] = &[
     "spokeswoman", "chairwoman", "congresswoman", "councilwoman", "businesswoman", "woman",
     "actress", "mother", "daughter", "wife", "sister", "grandmother", "queen", "princess",
-    "duchess", "countess", "lady", "girl", "aunt", "niece", "widow", "policewoman",
-    "sportswoman", "assemblywoman", "alderwoman", "stateswoman", "anchorwoman", "waitress",
-    "headmistress", "heiress", "girlfriend", "mrs.", "ms.",
+    "duchess", "countess", "lady", "girl", "aunt", "niece", "widow", "policewoman", "sportswoman",
+    "assemblywoman", "alderwoman", "stateswoman", "anchorwoman", "waitress", "headmistress",
+    "heiress", "girlfriend", "mrs.", "ms.",
 ];
 
 /// Lower-case role nouns that tell a person's gender ("spokesman", "congressman").
@@ -234,6 +234,15 @@ pub fn role_gender(role: &str) -> Option<Gender> {
     found
 }
 
+/// True when `w` (any case) is a common noun that heads descriptions of organisations or
+/// groups ("Police", "Officials" at the start of a sentence): no proper name.
+pub fn is_common_head(w: &str) -> bool {
+    let lower = w.to_lowercase();
+    // "kremlin" heads descriptions in lower case too, but "Kremlin" is a proper name.
+    lower != "kremlin"
+        && (ORG_HEADS.contains(&lower.as_str()) || GROUP_NOUNS.contains(&lower.as_str()))
+}
+
 /// True when `w` only describes the person it precedes ("Republican", "Accused").
 pub fn is_descriptor(w: &str) -> bool {
     DESCRIPTORS.contains(&w)
@@ -355,6 +364,10 @@ pub fn read(words: &[&str]) -> Reading {
         }
         k += 1;
     }
+    // "Mr. King": a title word right after a courtesy title is the surname.
+    if split == words.len() && split >= 2 && COURTESY.iter().any(|(c, _)| *c == words[split - 2]) {
+        split -= 2;
+    }
     let (title, name) = words.split_at(split.min(words.len()));
     let courtesy = name
         .first()
@@ -397,7 +410,9 @@ fn read_description(words: &[&str]) -> Reading {
         SpeakerKind::Person
     };
     // A plural of things ("emails", "the documents") is not a group of speakers to be named.
-    if plural && !people && !crate::attribution::rules::lexicon::SOURCE_HEADS.contains(&head.as_str())
+    if plural
+        && !people
+        && !crate::attribution::rules::lexicon::SOURCE_HEADS.contains(&head.as_str())
     {
         return Reading {
             role: Some(text),
@@ -504,5 +519,35 @@ mod tests {
         assert_eq!(t.name.as_deref(), Some("Robert Fenwick"));
         assert_eq!(t.role.as_deref(), Some("council leader"));
         assert_eq!(r("Dr Amira Hassan").name.as_deref(), Some("Amira Hassan"));
+    }
+
+    #[test]
+    fn descriptors_conjunctions_and_possessives_are_no_names() {
+        let x = r("Republican Donald Trump");
+        assert_eq!(x.name.as_deref(), Some("Donald Trump"));
+        assert_eq!(
+            r("Struggling Donald Trump").name.as_deref(),
+            Some("Donald Trump")
+        );
+        assert_eq!(r("Accused Trump").name.as_deref(), Some("Trump"));
+        assert_eq!(
+            r("Democrat Hillary Clinton").name.as_deref(),
+            Some("Hillary Clinton")
+        );
+        let both = r("Clyburn and Mr. Butterfield");
+        assert_eq!(both.kind, Some(SpeakerKind::Group));
+        let her = r("Her campaign");
+        assert_eq!(her.name, None);
+        assert_eq!(her.role.as_deref(), Some("her campaign"));
+        assert_eq!(r("emails").name, None);
+        let king = r("Mr. King");
+        assert_eq!(king.name.as_deref(), Some("King"));
+        assert_eq!(king.honorific, Some(Gender::Male));
+        let s = r("a spokeswoman for the ministry");
+        assert_eq!(s.role_noun, Some(Gender::Female));
+        assert_eq!(r("Ms. Varga").honorific, Some(Gender::Female));
+        // A given name alone is no evidence.
+        assert_eq!(r("Maria Lindqvist").honorific, None);
+        assert_eq!(r("Maria Lindqvist").role_noun, None);
     }
 }

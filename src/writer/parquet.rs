@@ -183,8 +183,11 @@ impl Columns {
                 .and_then(|v| v.as_str().map(str::to_string)),
         );
         let evidence = &r.speaker.gender_evidence;
-        self.gender_evidence
-            .push((!evidence.is_empty()).then(|| serde_json::to_string(evidence)).transpose()?);
+        self.gender_evidence.push(
+            (!evidence.is_empty())
+                .then(|| serde_json::to_string(evidence))
+                .transpose()?,
+        );
         Ok(())
     }
 
