@@ -94,10 +94,12 @@ fn is_empty_content(content: &str) -> bool {
 /// Drops attributions in page furniture and cuts datelines off contents.
 pub fn clean(analysis: &Analysis, attributions: Vec<Attribution>) -> Vec<Attribution> {
     let text = analysis.text();
+    // A document of one paragraph is all body, whatever it looks like.
+    let several = analysis.paragraphs.len() > 1;
     let furniture: Vec<bool> = analysis
         .paragraphs
         .iter()
-        .map(|p| is_furniture(&text[p.range.clone()], p.bulleted))
+        .map(|p| several && is_furniture(&text[p.range.clone()], p.bulleted))
         .collect();
     let in_furniture = |r: &NormRange| analysis.paragraph_at(r.start).is_some_and(|i| furniture[i]);
     attributions
