@@ -397,18 +397,14 @@ pub struct KeyTable {
 }
 
 impl KeyTable {
-    /// Sets a record's `speaker.key` and `speaker.gender` to the corpus's (a surname-only
-    /// mention merged into a person also becomes a person).
+    /// Sets a record's `speaker.key` and `speaker.gender` to the corpus's. Nothing else
+    /// changes (the kind stays the document's), so that a record reused by `rerun` and keyed
+    /// again comes out as a fresh one would.
     pub fn apply(&self, r: &mut Record) {
         let key = Roster::document_key(r).and_then(|k| self.map.get(&k));
         let entry = key.and_then(|k| self.speakers.get(k));
         r.speaker.key = key.cloned();
         r.speaker.gender = entry.and_then(|e| e.gender);
-        if let Some(e) = entry {
-            if r.speaker.kind == SpeakerKind::Unknown && e.kind == SpeakerKind::Person {
-                r.speaker.kind = SpeakerKind::Person;
-            }
-        }
     }
 
     /// The speakers, most quoted first (ties by key).
@@ -515,8 +511,11 @@ mod tests {
         assert!(trump.aliases.contains(&"Trump".to_string()));
         let mut merged = records[3].clone();
         table.apply(&mut merged);
-        assert_eq!(merged.speaker.kind, Person);
         assert_eq!(merged.speaker.gender, Some(Gender::Male));
+        // Keying again (a rerun's reused record) changes nothing.
+        let mut again = merged.clone();
+        table.apply(&mut again);
+        assert_eq!(again, merged);
     }
 
     #[test]

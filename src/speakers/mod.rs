@@ -244,9 +244,9 @@ impl<'a> Registry<'a> {
         nearest(from_text, from_sources)
     }
 
-    /// The entity of the latest person-like mention before `pos`, whatever its gender and
+    /// The latest person-like mention before `pos` (position, entity), whatever its gender and
     /// however weak: a named person, or a source of unknown kind ("Melanie said").
-    fn nearest_any_person(&self, pos: usize) -> Option<usize> {
+    fn nearest_any_person(&self, pos: usize) -> Option<(usize, usize)> {
         let personal = |id: usize| {
             matches!(
                 self.entities[id].kind,
@@ -255,7 +255,24 @@ impl<'a> Registry<'a> {
         };
         let from_text = before(&self.person_mentions, pos).next();
         let from_sources = before(&self.sources, pos).find(|(_, id)| personal(*id));
-        nearest(from_text, from_sources)
+        match (from_text, from_sources) {
+            (Some(a), Some(b)) => Some(if a.0 >= b.0 { *a } else { *b }),
+            (a, b) => a.or(b).copied(),
+        }
+    }
+
+    /// Whether a pronoun at `pos` surely refers to `id`: its latest mention is the nearest
+    /// person-like one, and no gendered common noun ("the woman", "her husband") lies between,
+    /// which could be the pronoun's antecedent instead.
+    fn pronoun_surely_refers(&self, pos: usize, id: usize) -> bool {
+        let Some((at, nearest)) = self.nearest_any_person(pos) else {
+            return false;
+        };
+        let between = &self.analysis.text()[at..pos];
+        nearest == id
+            && !between
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w.starts_with(char::is_lowercase) && role_gender(w).is_some())
     }
 
     /// The antecedent of a relative "who" at `pos`: a person mentioned just before it
@@ -305,7 +322,7 @@ impl<'a> Registry<'a> {
                 // the antecedent and the pronoun: "Melanie said ... she said" after "Justice
                 // Antonin Scalia" must not make the judge a woman.
                 if let (Some(id), Some(g)) = (found, gender) {
-                    if self.nearest_any_person(pos) == Some(id) {
+                    if self.pronoun_surely_refers(pos, id) {
                         self.entities[id].evidence.add(g, EvidenceKind::Pronoun, 1);
                     }
                 }
