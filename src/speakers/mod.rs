@@ -253,8 +253,21 @@ impl<'a> Registry<'a> {
                 SpeakerKind::Person | SpeakerKind::Unknown
             )
         };
+        // A pronoun is no new evidence of who is around: only names count.
+        let text = self.analysis.text();
+        let pronoun = |p: usize| {
+            let word = text[p..]
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
+            matches!(
+                word.as_str(),
+                "he" | "she" | "him" | "her" | "they" | "them" | "i" | "we" | "who"
+            )
+        };
         let from_text = before(&self.person_mentions, pos).next();
-        let from_sources = before(&self.sources, pos).find(|(_, id)| personal(*id));
+        let from_sources = before(&self.sources, pos).find(|(p, id)| personal(*id) && !pronoun(*p));
         match (from_text, from_sources) {
             (Some(a), Some(b)) => Some(if a.0 >= b.0 { *a } else { *b }),
             (a, b) => a.or(b).copied(),
@@ -262,14 +275,21 @@ impl<'a> Registry<'a> {
     }
 
     /// Whether a pronoun at `pos` surely refers to `id`: its latest mention is the nearest
-    /// person-like one, and no gendered common noun ("the woman", "her husband") lies between,
+    /// person-like one, no other person is named shortly before, and no gendered common noun ("the woman", "her husband") lies between,
     /// which could be the pronoun's antecedent instead.
     fn pronoun_surely_refers(&self, pos: usize, id: usize) -> bool {
         let Some((at, nearest)) = self.nearest_any_person(pos) else {
             return false;
         };
+        // Nobody else named close before: "Clinton ... painting Trump as a Romney caricature.
+        // She ..." names three people, and "she" may be any of them.
+        const CLOSE: usize = 400;
+        let others = before(&self.person_mentions, pos)
+            .take_while(|(p, _)| pos - p <= CLOSE)
+            .any(|(_, other)| *other != id);
         let between = &self.analysis.text()[at..pos];
         nearest == id
+            && !others
             && !between
                 .split(|c: char| !c.is_alphanumeric())
                 .any(|w| w.starts_with(char::is_lowercase) && role_gender(w).is_some())
@@ -512,10 +532,23 @@ fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
         quoted.get(i).is_some_and(|q| q.start <= pos)
     };
     let word = |i: usize| &text[toks[i].range.clone()];
+    // Headlines (in Title Case, or page furniture) name no one: "Chris Christie Calls Hillary
+    // Clinton ..." is no person.
+    let several = analysis.paragraphs.len() > 1;
+    let headline: Vec<bool> = analysis
+        .paragraphs
+        .iter()
+        .map(|p| {
+            let t = &text[p.range.clone()];
+            several && (crate::attribution::furniture::is_furniture(t, p.bulleted) || title_case(t))
+        })
+        .collect();
+    let in_headline = |pos: usize| analysis.paragraph_at(pos).is_some_and(|p| headline[p]);
     let mut runs = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        if !is_name_word(word(i)) || inside(toks[i].range.start) {
+        if !is_name_word(word(i)) || inside(toks[i].range.start) || in_headline(toks[i].range.start)
+        {
             i += 1;
             continue;
         }
@@ -545,6 +578,20 @@ fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
         i = end;
     }
     runs
+}
+
+/// Whether a paragraph is written in Title Case, as headlines are: at least four words of four
+/// letters or more, and three in four of them capitalised.
+fn title_case(paragraph: &str) -> bool {
+    let long: Vec<&str> = paragraph
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
+        .collect();
+    let capitalised = long
+        .iter()
+        .filter(|w| w.starts_with(char::is_uppercase))
+        .count();
+    long.len() >= 4 && capitalised * 4 >= long.len() * 3
 }
 
 /// Resolves the speakers of a document's attributions (one [`Speaker`] per attribution, same order).
