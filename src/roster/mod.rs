@@ -186,6 +186,12 @@ pub struct Roster {
     current_doc: Option<String>,
     /// The entities of the current document whose evidence has been counted.
     entities_counted: BTreeSet<String>,
+    /// The document-level keys of the current document.
+    doc_keys: BTreeSet<String>,
+    /// Documents in which a lone surname key and a full name with that surname both occur,
+    /// by (surname key, full key): subtracted when the surname joins the full name, so that a
+    /// document counts once.
+    overlaps: HashMap<(String, String), u64>,
     records: u64,
 }
 
@@ -206,6 +212,7 @@ impl Roster {
     pub fn observe(&mut self, r: &Record) {
         self.records += 1;
         if self.current_doc.as_deref() != Some(r.doc_id.0.as_str()) {
+            self.end_document();
             self.current_doc = Some(r.doc_id.0.clone());
             self.entities_counted.clear();
             self.documents += 1;
@@ -213,6 +220,9 @@ impl Roster {
         let Some(key) = Self::document_key(r) else {
             return;
         };
+        if !self.doc_keys.contains(&key) {
+            self.doc_keys.insert(key.clone());
+        }
         let doc = self.documents;
         let s = self.names.entry(key).or_default();
         let form = r.speaker.name.clone().unwrap_or_default();
@@ -238,6 +248,21 @@ impl Roster {
         let entity = r.speaker.entity.clone().unwrap_or_default();
         if self.entities_counted.insert(entity) {
             s.evidence.merge(&r.speaker.gender_evidence);
+        }
+    }
+
+    /// Notes which surnames and full names the finished document had together.
+    fn end_document(&mut self) {
+        let keys = std::mem::take(&mut self.doc_keys);
+        for lone in keys.iter().filter(|k| !k.contains(' ')) {
+            for full in keys.iter().filter(|k| k.contains(' ')) {
+                if surname(full) == Some(lone.as_str()) {
+                    *self
+                        .overlaps
+                        .entry((lone.clone(), full.clone()))
+                        .or_default() += 1;
+                }
+            }
         }
     }
 
@@ -275,7 +300,8 @@ impl Roster {
     }
 
     /// Decides the corpus keys and their speakers.
-    pub fn finish(self, gender_names: Option<&GenderNames>) -> KeyTable {
+    pub fn finish(mut self, gender_names: Option<&GenderNames>) -> KeyTable {
+        self.end_document();
         // Full person names by surname, for the surnames that come alone.
         let mut by_surname: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
         for (key, s) in &self.names {
@@ -314,6 +340,10 @@ impl Roster {
             if target == key {
                 entry.0.merge(&s);
             } else {
+                let mut s = s;
+                // Documents that had both already count for the full name.
+                let both = self.overlaps.get(&(key, target)).copied().unwrap_or(0);
+                s.documents = s.documents.saturating_sub(both);
                 entry.1.merge(&s);
             }
         }

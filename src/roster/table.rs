@@ -103,3 +103,96 @@ pub fn write_parquet(table: &KeyTable, path: &Path) -> Result<()> {
     writer.write(&batch)?;
     writer.into_inner()?.commit()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Provenance, Quote, Record, SpeakerRecord};
+    use crate::roster::Roster;
+    use crate::span::{DocId, Span};
+    use crate::speakers::{GenderEvidence, SpeakerKind};
+    use arrow_array::{Array, ListArray};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    fn table() -> KeyTable {
+        let mut roster = Roster::new();
+        for (doc, name) in [
+            ("a", "Ana Ruiz"),
+            ("b", "Ana Ruiz"),
+            ("b", "Ruiz"),
+            ("c", "Bo Li"),
+        ] {
+            let mut meta = crate::document::Meta::new();
+            meta.insert("date".into(), format!("2024-0{}-01", doc.len() + 2).into());
+            roster.observe(&Record {
+                doc_id: DocId(doc.into()),
+                quote_id: format!("{doc}:0-1"),
+                quote: Quote {
+                    text: "x".into(),
+                    spans: vec![Span::new(0, 1)],
+                    kind: crate::attribution::QuoteKind::Direct,
+                },
+                cue: None,
+                speaker: SpeakerRecord {
+                    mention: None,
+                    name: Some(name.into()),
+                    kind: SpeakerKind::Person,
+                    role: Some("mayor".into()),
+                    entity: Some(format!("{doc}#e1")),
+                    key: None,
+                    gender: None,
+                    gender_evidence: GenderEvidence::default(),
+                    confidence: 1.0,
+                },
+                stance: vec![],
+                claim: None,
+                meta,
+                provenance: Provenance {
+                    pipeline: "0".into(),
+                    models: Default::default(),
+                },
+            });
+        }
+        roster.finish(None)
+    }
+
+    #[test]
+    fn the_table_reads_back_from_jsonl_and_parquet() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = table();
+        let jsonl = table_path(&dir.path().join("q.jsonl"), "jsonl");
+        assert!(jsonl.ends_with("q.jsonl.speakers.jsonl"));
+        write_jsonl(&keys, &jsonl).unwrap();
+        let lines: Vec<SpeakerEntry> = std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].key, "ana ruiz");
+        assert_eq!((lines[0].quotes, lines[0].documents), (3, 2));
+        assert_eq!(lines[0].first_date.as_deref(), Some("2024-03-01"));
+        assert_eq!(lines[0].aliases, ["Ana Ruiz", "Ruiz"]);
+
+        let parquet = table_path(&dir.path().join("q.parquet"), "parquet");
+        write_parquet(&keys, &parquet).unwrap();
+        let file = std::fs::File::open(&parquet).unwrap();
+        let mut reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let batch = reader.next().unwrap().unwrap();
+        assert_eq!(batch.num_rows(), 2);
+        let col = |name: &str| batch.column(batch.schema().index_of(name).unwrap()).clone();
+        let key = col("key");
+        let key = key.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(key.value(0), "ana ruiz");
+        let quotes = col("quotes");
+        let quotes = quotes.as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(quotes.value(0), 3);
+        let aliases = col("aliases");
+        let aliases = aliases.as_any().downcast_ref::<ListArray>().unwrap();
+        assert_eq!(aliases.value(0).len(), 2);
+        assert!(col("gender").is_null(0));
+    }
+}
