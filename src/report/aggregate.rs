@@ -109,12 +109,17 @@ pub struct Tally {
 pub const GENDERS: [&str; 3] = ["female", "male", "not told"];
 
 impl SpeakerTally {
-    /// The name shown for the speaker: its most frequent canonical name (ties: the first).
+    /// The name shown for the speaker: its most frequent full name ("Barack Obama" rather
+    /// than the more frequent "Obama"), else its most frequent name (ties: the first).
     pub fn display(&self) -> &str {
-        self.names
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map_or("", |(n, _)| n.as_str())
+        let best = |full: bool| {
+            self.names
+                .iter()
+                .filter(|(n, _)| !full || n.contains(' '))
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(n, _)| n.as_str())
+        };
+        best(true).or_else(|| best(false)).unwrap_or("")
     }
 }
 
