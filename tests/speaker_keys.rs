@@ -150,4 +150,26 @@ fn one_person_one_key_across_name_forms_and_gender_from_the_text() {
     )
     .unwrap();
     assert!((manifest["config"]["min_confidence"].as_f64().unwrap() - 0.99).abs() < 1e-6);
+
+    // A user's name list fills in where the text is silent, and only there.
+    let names = tmp.path().join("names.csv");
+    std::fs::write(&names, "# given names\nHenrik,male\nMarta,male\n").unwrap();
+    let listed = extract(
+        &dir,
+        &tmp.path().join("listed.jsonl"),
+        &["--gender-names", names.to_str().unwrap()],
+    );
+    let gender_of = |key: &str| {
+        listed
+            .iter()
+            .find(|r| s(r, "key") == Some(key))
+            .and_then(|r| s(r, "gender"))
+    };
+    assert_eq!(gender_of("henrik solberg"), Some("male"));
+    assert_eq!(
+        gender_of("marta lindqvist"),
+        Some("female"),
+        "the text wins"
+    );
+    assert_eq!(gender_of("kaito arvidsen"), None);
 }
