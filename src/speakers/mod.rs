@@ -73,11 +73,13 @@ struct Entity {
     spoke: bool,
     /// What the text says about the entity's gender.
     evidence: GenderEvidence,
+    /// The head nouns of every role it was given ("nominee", "senator"), for "the nominee".
+    role_heads: Vec<String>,
 }
 
 impl Entity {
     fn from_reading(r: &Reading) -> Self {
-        Entity {
+        let mut e = Entity {
             name: r.name.clone(),
             role: r.role.clone(),
             kind: r.kind.unwrap_or(SpeakerKind::Unknown),
@@ -85,6 +87,21 @@ impl Entity {
             weak: false,
             spoke: false,
             evidence: GenderEvidence::default(),
+            role_heads: Vec::new(),
+        };
+        e.note_role(r.role.as_deref());
+        e
+    }
+
+    /// Remembers the head noun of a role given to the entity in any mention.
+    fn note_role(&mut self, role: Option<&str>) {
+        let head = role
+            .and_then(|r| r.split(' ').next_back())
+            .map(str::to_lowercase);
+        if let Some(head) = head {
+            if !self.role_heads.contains(&head) && self.role_heads.len() < 16 {
+                self.role_heads.push(head);
+            }
         }
     }
 
@@ -164,6 +181,7 @@ impl<'a> Registry<'a> {
                     if e.role.is_none() {
                         e.role = reading.role.clone();
                     }
+                    e.note_role(reading.role.as_deref());
                     // A surname that comes back on its own is a person's, not a place's.
                     if !name.contains(' ') {
                         e.weak = false;
@@ -184,10 +202,26 @@ impl<'a> Registry<'a> {
             };
             if let Some(id) = id {
                 reg.entities[id].add_reading_evidence(&reading);
+                // "presidential nominee Harold Vance": the lower-case title before the name
+                // run makes "the nominee" refer to him later.
+                if let Some(noun) = reg.word_before(run.start) {
+                    if crate::attribution::rules::lexicon::SOURCE_HEADS.contains(&noun) {
+                        reg.entities[id].note_role(Some(noun));
+                    }
+                }
                 reg.person_mentions.push((run.start, id));
             }
         }
         reg
+    }
+
+    /// The word right before byte `pos`, when it is lower case.
+    fn word_before(&self, pos: usize) -> Option<&'a str> {
+        let toks = &self.analysis.tokens;
+        let i = toks.partition_point(|t| t.range.end <= pos);
+        let t = toks.get(i.checked_sub(1)?)?;
+        let w = &self.analysis.text()[t.range.clone()];
+        w.starts_with(char::is_lowercase).then_some(w)
     }
 
     fn words(&self, r: &NormRange) -> Vec<&'a str> {
@@ -396,6 +430,7 @@ impl<'a> Registry<'a> {
                 if e.role.is_none() {
                     e.role = reading.role.clone();
                 }
+                e.note_role(reading.role.as_deref());
                 if e.gender.is_none() {
                     e.gender = reading.gender;
                 }
@@ -460,13 +495,10 @@ impl<'a> Registry<'a> {
         {
             return None;
         }
-        before(&self.person_mentions, pos).map(|x| x.1).find(|&id| {
-            self.entities[id].role.as_deref().is_some_and(|r| {
-                r.split(' ')
-                    .next_back()
-                    .is_some_and(|w| w.eq_ignore_ascii_case(noun))
-            })
-        })
+        let noun = noun.to_lowercase();
+        before(&self.person_mentions, pos)
+            .map(|x| x.1)
+            .find(|&id| self.entities[id].role_heads.contains(&noun))
     }
 
     /// "a spokesman for the operator, Henrik Dahl, said": a name set off after a description.
