@@ -15,7 +15,9 @@
 //! 5. `stance` and `claims`: stance toward the user's targets and check-worthiness, batched over
 //!    the chunk ([`classify`]).
 //!
-//! [`writer`] formats the outcomes (JSONL, CSV, Parquet) and [`run`] owns a whole run: the
+//! [`writer`] formats the outcomes (JSONL, CSV, Parquet) and [`roster`], the corpus pass over
+//! speakers, gives every record its corpus-wide `speaker.key` and gender and writes the speakers
+//! table. [`run`] owns a whole run: the
 //! output files written through [`atomic`], the document index, resume, reruns
 //! ([`run::rerun`]), the summary and the run manifest ([`run::manifest`]). [`report`] and
 //! [`stats`] read outputs back; [`eval`] scores outputs and models on annotated data, and
@@ -24,7 +26,7 @@
 //! # Layers
 //!
 //! Imports go one way, from the top of this list to the bottom (`tests/layers.rs` checks it):
-//! `stats`; `report`, `train`; `run`, `eval`, `statements`; `writer`; `pipeline`; `classify`;
+//! `stats`; `report`, `train`; `run`, `eval`, `statements`; `writer`, `roster`; `pipeline`; `classify`;
 //! `record`; `speakers`; `attribution`; `encoder`, `weights`; `models`; `digest`, `atomic`,
 //! `datasets`, `reader`; `error`, `document`, `text`; `span`, `progress`.
 
@@ -45,6 +47,7 @@ pub mod progress;
 pub mod reader;
 pub mod record;
 pub mod report;
+pub mod roster;
 pub mod run;
 pub mod span;
 pub mod speakers;

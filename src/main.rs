@@ -171,6 +171,14 @@ struct ExtractArgs {
     /// Documents larger than this many bytes get a `too_large` error line.
     #[arg(long, default_value_t = reader::DEFAULT_MAX_DOC_BYTES)]
     max_doc_bytes: u64,
+    /// Leave out records whose speaker.confidence is below this (0..1; default: keep all).
+    /// The manifest records the setting.
+    #[arg(long, value_name = "P")]
+    min_confidence: Option<f32>,
+    /// A list of given names with a gender (`name,female` or `name,male` per line), used for
+    /// speakers whose gender the text never tells; without it, gender comes from the text only.
+    #[arg(long, value_name = "FILE")]
+    gender_names: Option<PathBuf>,
     /// Progress display on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     progress: ProgressMode,
@@ -346,6 +354,8 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         max_doc_bytes: 0,
         split_records: None,
         inputs: vec![args.input.clone()],
+        min_confidence: None,
+        gender_names: None,
     };
     let classification = run::build_classification(&config)?;
     if classification.is_empty() {
@@ -378,6 +388,13 @@ fn extract(args: ExtractArgs) -> Result<()> {
     if args.split_records == Some(0) {
         bail!("--split-records must be at least 1");
     }
+    let min_confidence = args
+        .min_confidence
+        .map(|p| {
+            run::manifest::MinConfidence::new(p)
+                .ok_or_else(|| anyhow::anyhow!("--min-confidence must lie between 0 and 1"))
+        })
+        .transpose()?;
     let req = RunRequest {
         config: RunConfig {
             format: args.format.as_str().to_string(),
@@ -394,6 +411,8 @@ fn extract(args: ExtractArgs) -> Result<()> {
             max_doc_bytes: args.max_doc_bytes,
             split_records: args.split_records,
             inputs: args.inputs,
+            min_confidence,
+            gender_names: args.gender_names,
         },
         extractor: args.extractor,
         format: args.format,
@@ -463,6 +482,9 @@ fn rerun(args: RerunArgs) -> Result<()> {
             } else {
                 args.inputs
             },
+            // Kept from the previous run: a record it left out cannot be reused.
+            min_confidence: before.min_confidence,
+            gender_names: before.gender_names.clone(),
         },
         extractor,
         format,

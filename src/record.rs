@@ -7,7 +7,8 @@ use crate::attribution::{Attribution, QuoteKind};
 use crate::document::{Document, Meta};
 use crate::error::{DocError, DocErrorKind};
 use crate::span::{DocId, NormRange, Span};
-use crate::speakers::{Speaker, SpeakerKind};
+use crate::speakers::names::Gender;
+use crate::speakers::{key::name_key, GenderEvidence, Speaker, SpeakerKind};
 use crate::text::Analysis;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -72,6 +73,17 @@ pub struct SpeakerRecord {
     pub role: Option<String>,
     /// `DOC#eN`: shared by all quotes of one speaker in a document.
     pub entity: Option<String>,
+    /// The speaker across the corpus ("donald trump"): the normalised name, set for the whole
+    /// corpus by the run's speakers pass (`roster`); `None` for groups, descriptions and
+    /// unresolved mentions.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// `female` / `male` from evidence in the text, aggregated per key over the corpus.
+    #[serde(default)]
+    pub gender: Option<Gender>,
+    /// This document's evidence for the speaker's gender (what `gender` is aggregated from).
+    #[serde(default, skip_serializing_if = "GenderEvidence::is_empty")]
+    pub gender_evidence: GenderEvidence,
     /// Confidence of the attribution and resolution (0..=1).
     pub confidence: f32,
 }
@@ -252,6 +264,9 @@ pub fn build_records<'q>(
                 kind: s.kind,
                 role: s.role.clone(),
                 entity: s.entity.map(|e| format!("{}#e{}", doc.id, e.0)),
+                key: s.name.as_deref().and_then(|n| name_key(n, s.kind)),
+                gender: s.gender,
+                gender_evidence: s.gender_evidence,
                 confidence: s.confidence,
             },
             stance: Vec::new(),

@@ -3,7 +3,9 @@
 //! the two never disagree.
 
 use crate::error::Result;
-use crate::report::aggregate::{self, percent, Tally, QUOTE_KINDS, SPEAKER_KINDS, STANCE_LABELS};
+use crate::report::aggregate::{
+    self, percent, Tally, GENDERS, QUOTE_KINDS, SPEAKER_KINDS, STANCE_LABELS,
+};
 use comfy_table::{presets, CellAlignment, Table};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -109,6 +111,17 @@ pub fn render(t: &Tally, known_documents: Option<u64>) -> String {
         t.distinct_entities().to_string(),
     );
     row(
+        "distinct speakers (keys)".into(),
+        t.distinct_speakers().to_string(),
+    );
+    let people: u64 = t.gender.iter().sum();
+    for (g, n) in GENDERS.iter().zip(t.gender) {
+        row(
+            format!("quotes of named people: {g}"),
+            with_percent(n, people),
+        );
+    }
+    row(
         "mean confidence".into(),
         t.mean_confidence()
             .map_or_else(|| "-".to_string(), |c| format!("{c:.3}")),
@@ -126,9 +139,9 @@ pub fn render(t: &Tally, known_documents: Option<u64>) -> String {
 
     let top = t.top_speakers(TOP_SPEAKERS);
     if !top.is_empty() {
-        let mut speakers = table(&["top speaker", "records"]);
+        let mut speakers = table(&["top speaker", "key", "records"]);
         for (name, s) in top {
-            speakers.add_row(vec![name.to_string(), s.records.to_string()]);
+            speakers.add_row(vec![name.to_string(), s.key.clone(), s.records.to_string()]);
         }
         out.push_str(&format!("\n{speakers}\n"));
     }
@@ -214,14 +227,15 @@ pub fn to_json(t: &Tally, known_documents: Option<u64>) -> Value {
         "distinct_speakers": t.distinct_speakers(),
         "mean_confidence": t.mean_confidence(),
         "top_speakers": t.top_speakers(TOP_SPEAKERS).into_iter()
-            .map(|(n, s)| json!({"name": n, "records": s.records}))
+            .map(|(n, s)| json!({"key": s.key, "name": n, "records": s.records}))
             .collect::<Vec<_>>(),
+        "gender": counts(&GENDERS, &t.gender),
         "min_stance_score": t.min_stance_score,
         "stance": t.stance,
         "stance_set_aside": t.stance_set_aside,
         "speaker_stance": t.top_speakers(usize::MAX).into_iter()
             .filter(|(_, s)| !s.stance.is_empty())
-            .map(|(n, s)| json!({"name": n, "records": s.records, "stance": s.stance}))
+            .map(|(n, s)| json!({"key": s.key, "name": n, "records": s.records, "stance": s.stance}))
             .collect::<Vec<_>>(),
         "claims": t.claims,
         "checkworthy": t.checkworthy,

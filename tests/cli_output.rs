@@ -136,7 +136,12 @@ fn output_file_appears_only_when_the_run_completes() {
     assert_eq!(text.lines().count(), 50);
     assert_eq!(
         names(),
-        ["out.jsonl", "out.jsonl.docs", "out.jsonl.manifest.json"],
+        [
+            "out.jsonl",
+            "out.jsonl.docs",
+            "out.jsonl.manifest.json",
+            "out.jsonl.speakers.jsonl"
+        ],
         "partial files left behind"
     );
 }
@@ -187,8 +192,13 @@ fn csv_has_the_header_and_one_row_per_record_or_error() {
     let mut rd = csv::Reader::from_path(&csv_path).unwrap();
     let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header[0], "doc_id");
-    assert_eq!(header.last().unwrap(), "error_message");
-    assert_eq!(header.len(), 23);
+    // The 23 columns keep their places; speaker_key, speaker_gender and
+    // speaker_gender_evidence were added at the end.
+    assert_eq!(header[22], "error_message");
+    assert_eq!(
+        header[23..],
+        ["speaker_key", "speaker_gender", "speaker_gender_evidence"]
+    );
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), lines.len(), "one row per JSONL line");
     for (row, line) in rows.iter().zip(&lines) {

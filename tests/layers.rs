@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["classify"],
     // The pipeline of stages, then what writes and runs it.
     &["pipeline"],
-    &["writer"],
+    &["writer", "roster"],
     &["run", "eval", "statements"],
     &["report", "train"],
     &["stats"],

@@ -73,4 +73,31 @@ fn reference_article_speakers_have_canonical_names() {
         .filter_map(|r| speaker(r, "entity"))
         .collect();
     assert_eq!(ryabkov.len(), 1, "{ryabkov:?}");
+
+    // "Ryabkov said he had assured ... Wendy Sherman, that the fears ... were unfounded": the
+    // one assured is the addressee, the words are Ryabkov's.
+    let fears = records
+        .iter()
+        .find(|r| {
+            r["quote"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("fears") && t.contains("unfounded"))
+        })
+        .expect("a record for the fears being unfounded");
+    assert_eq!(speaker(fears, "name"), Some("Sergei Ryabkov"), "{fears}");
+
+    // Speakers have corpus keys and the text's gender (he / she in the article).
+    let key_of = |name: &str| {
+        records
+            .iter()
+            .find(|r| speaker(r, "name") == Some(name))
+            .and_then(|r| speaker(r, "key"))
+    };
+    assert_eq!(key_of("Sergei Ryabkov"), Some("sergei ryabkov"));
+    assert_eq!(key_of("Wendy Sherman"), Some("wendy sherman"));
+    let gender = records
+        .iter()
+        .find(|r| speaker(r, "name") == Some("Sergei Ryabkov"))
+        .and_then(|r| speaker(r, "gender"));
+    assert_eq!(gender, Some("male"));
 }

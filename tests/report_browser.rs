@@ -12,9 +12,9 @@ use std::process::{Command, Output, Stdio};
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The main bar colour of the charts (`report::charts::MAIN`).
 const MAIN_RGB: [u8; 3] = [31, 111, 235];
-const CHART_IDS: [&str; 6] = [
+const CHART_IDS: [&str; 7] = [
     "chart-speakers", "chart-speaker-kinds", "chart-per-document", "chart-time",
-    "chart-quote-kinds", "chart-stance",
+    "chart-quote-kinds", "chart-gender", "chart-stance",
 ];
 
 fn newsquotes(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
@@ -331,8 +331,10 @@ fn report_on_polnear_dev_has_every_chart_and_row() {
         );
     }
     // Brat text files carry no dates and the run no targets: those two charts give notes.
+    // The gender chart is drawn: PolNeAR quotes named people.
     let dated = !html.contains("No dates in this output");
-    assert_eq!(html.matches("<svg").count(), 4 + usize::from(dated));
+    assert!(!html.contains("No quotes of named people"));
+    assert_eq!(html.matches("<svg").count(), 5 + usize::from(dated));
     assert!(html.contains("run extract with --targets"));
     let rows = html.matches("<tr><td class=\"num\">").count();
     assert_eq!(rows, records.min(5000));

@@ -2,6 +2,7 @@
 //! their source. Extractors report byte ranges of the normalised text; resolving the source
 //! mention to a canonical speaker is the job of [`crate::speakers`].
 
+pub mod furniture;
 pub mod kind;
 pub mod rules;
 pub mod tagger;

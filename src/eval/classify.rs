@@ -100,10 +100,11 @@ fn reliability(items: &[(Vec<f64>, Option<usize>)]) -> (Vec<(u64, u64, f64)>, f6
     let mut bins = vec![(0u64, 0u64, 0.0f64); BINS];
     for (probs, gold) in items {
         let Some(gold) = gold else { continue };
-        let (best, conf) = probs
-            .iter()
-            .enumerate()
-            .fold((0, f64::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
+        let (best, conf) =
+            probs.iter().enumerate().fold(
+                (0, f64::MIN),
+                |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc },
+            );
         let bin = ((conf * BINS as f64) as usize).min(BINS - 1);
         bins[bin].0 += 1;
         bins[bin].1 += u64::from(best == *gold);
@@ -419,7 +420,9 @@ mod tests {
     fn overconfident_scores_get_a_temperature_above_one_and_a_lower_ece() {
         // Right 60 % of the time at confidence 0.95: overconfident.
         let n = 100;
-        let gold: Vec<&str> = (0..n).map(|i| if i % 5 < 3 { "yes" } else { "no" }).collect();
+        let gold: Vec<&str> = (0..n)
+            .map(|i| if i % 5 < 3 { "yes" } else { "no" })
+            .collect();
         let s = scored(&gold, &vec![0.95; n]);
         let before = reliability(&s.within(&["no", "yes"], 1.0)).1;
         assert!((before - 0.35).abs() < 1e-6, "{before}");

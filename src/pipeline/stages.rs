@@ -77,7 +77,8 @@ impl Stage for AttributionStage<'_> {
                         format!("attribution failed: {e}"),
                     )
                 })?;
-            doc.quotes = found
+            // Headlines, bylines and photo credits yield no quotes; datelines are cut off.
+            doc.quotes = crate::attribution::furniture::clean(doc.analysis()?, found)
                 .into_iter()
                 .map(|attribution| FoundQuote {
                     attribution,

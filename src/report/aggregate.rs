@@ -59,11 +59,15 @@ fn speaker_kind_index(k: SpeakerKind) -> usize {
 /// three are kept too, so nothing is silently dropped.
 pub type LabelCounts = BTreeMap<String, u64>;
 
-/// Figures for one speaker (by display name).
+/// Figures for one speaker (one `speaker.key`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeakerTally {
+    /// The speaker's key.
+    pub key: String,
     /// Records attributed to this speaker.
     pub records: u64,
+    /// The canonical names its records give, with counts (the most frequent is shown).
+    pub names: BTreeMap<String, u64>,
     /// Stance labels per target: the model's answers with at least the tally's
     /// `min_stance_score`, so "2 favor, 0 against" reads directly as where the speaker stands.
     pub stance: BTreeMap<String, LabelCounts>,
@@ -113,8 +117,44 @@ pub struct Tally {
     error_docs: HashSet<String>,
     /// Distinct `speaker.entity` values.
     entities: HashSet<String>,
-    /// Figures per speaker display name.
+    /// Figures per speaker key.
     speakers: HashMap<String, SpeakerTally>,
+    /// Records of people with a key by gender: female, male, not told.
+    pub gender: [u64; 3],
+    /// The same by document month (`meta.date`).
+    pub gender_by_date: BTreeMap<DateKey, [u64; 3]>,
+    /// The same by outlet (`meta.source`).
+    pub gender_by_source: BTreeMap<String, [u64; 3]>,
+}
+
+/// The gender columns, in the order of [`Tally::gender`].
+pub const GENDERS: [&str; 3] = ["female", "male", "not told"];
+
+impl SpeakerTally {
+    /// The name shown for the speaker: its most frequent full name ("Barack Obama" rather
+    /// than the more frequent "Obama"), else its most frequent name (ties: the first).
+    pub fn display(&self) -> &str {
+        let best = |full: bool| {
+            self.names
+                .iter()
+                .filter(|(n, _)| !full || n.contains(' '))
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(n, _)| n.as_str())
+        };
+        best(true).or_else(|| best(false)).unwrap_or("")
+    }
+}
+
+/// The key a record's speaker is grouped under: `speaker.key`, or for outputs written before
+/// keys the key its name gives; `None` for groups, descriptions and unresolved mentions, which
+/// are never mixed with named speakers.
+pub fn speaker_key(r: &Record) -> Option<String> {
+    r.speaker.key.clone().or_else(|| {
+        r.speaker
+            .name
+            .as_deref()
+            .and_then(|n| crate::speakers::key::name_key(n, r.speaker.kind))
+    })
 }
 
 /// The name a record's speaker is shown and counted under: the canonical name, else the
@@ -144,12 +184,12 @@ impl Tally {
             }
         }
         self.confidence_sum += f64::from(r.speaker.confidence);
-        match r
+        let date = r
             .meta
             .get("date")
             .and_then(|d| d.as_str())
-            .and_then(DateKey::parse)
-        {
+            .and_then(DateKey::parse);
+        match date {
             Some(d) => *self.dates.entry(d).or_default() += 1,
             None => self.undated += 1,
         }
@@ -162,12 +202,28 @@ impl Tally {
         if !r.stance.is_empty() {
             self.with_stance += 1;
         }
-        let label = speaker_label(r);
-        let speaker = match self.speakers.get_mut(label) {
-            Some(s) => s,
-            None => self.speakers.entry(label.to_string()).or_default(),
-        };
-        speaker.records += 1;
+        let key = speaker_key(r);
+        if key.is_some() && r.speaker.kind == SpeakerKind::Person {
+            let g = match r.speaker.gender {
+                Some(crate::speakers::names::Gender::Female) => 0,
+                Some(crate::speakers::names::Gender::Male) => 1,
+                None => 2,
+            };
+            self.gender[g] += 1;
+            if let Some(d) = date {
+                self.gender_by_date
+                    .entry(DateKey { day: None, ..d })
+                    .or_default()[g] += 1;
+            }
+            if let Some(source) = r.meta.get("source").and_then(|s| s.as_str()) {
+                match self.gender_by_source.get_mut(source) {
+                    Some(counts) => counts[g] += 1,
+                    None => self.gender_by_source.entry(source.to_string()).or_default()[g] += 1,
+                }
+            }
+        }
+        // The model's answers at or above the threshold count; the others are set aside.
+        let mut counted = Vec::with_capacity(r.stance.len());
         for s in &r.stance {
             let gated = s.basis == Basis::TargetNotMentioned;
             if gated || s.score < self.min_stance_score {
@@ -179,11 +235,38 @@ impl Tally {
                 }
                 continue;
             }
-            for counts in [
-                self.stance.entry(s.target.clone()).or_default(),
-                speaker.stance.entry(s.target.clone()).or_default(),
-            ] {
-                *counts.entry(s.label.clone()).or_default() += 1;
+            *self
+                .stance
+                .entry(s.target.clone())
+                .or_default()
+                .entry(s.label.clone())
+                .or_default() += 1;
+            counted.push(s);
+        }
+        if let Some(key) = key {
+            let speaker = match self.speakers.get_mut(&key) {
+                Some(s) => s,
+                None => self.speakers.entry(key.clone()).or_insert(SpeakerTally {
+                    key,
+                    ..SpeakerTally::default()
+                }),
+            };
+            speaker.records += 1;
+            if let Some(name) = &r.speaker.name {
+                match speaker.names.get_mut(name) {
+                    Some(n) => *n += 1,
+                    None => {
+                        speaker.names.insert(name.clone(), 1);
+                    }
+                }
+            }
+            for s in counted {
+                *speaker
+                    .stance
+                    .entry(s.target.clone())
+                    .or_default()
+                    .entry(s.label.clone())
+                    .or_default() += 1;
             }
         }
         match self.doc_records.get_mut(&r.doc_id.0) {
@@ -242,7 +325,7 @@ impl Tally {
         self.entities.len() as u64
     }
 
-    /// Distinct speaker display names (see [`speaker_label`]) over the whole output.
+    /// Distinct speaker keys (see [`speaker_key`]) over the whole output.
     pub fn distinct_speakers(&self) -> u64 {
         self.speakers.len() as u64
     }
@@ -252,13 +335,14 @@ impl Tally {
         (self.records > 0).then(|| self.confidence_sum / self.records as f64)
     }
 
-    /// The `n` speakers with most records, most first (ties by name, for stable output).
+    /// The `n` speaker keys with most records, most first (ties by key, for stable output),
+    /// each with its display name.
     pub fn top_speakers(&self, n: usize) -> Vec<(&str, &SpeakerTally)> {
         let mut all: Vec<(&str, &SpeakerTally)> =
             self.speakers.iter().map(|(k, v)| (k.as_str(), v)).collect();
         all.sort_by(|a, b| b.1.records.cmp(&a.1.records).then(a.0.cmp(b.0)));
         all.truncate(n);
-        all
+        all.into_iter().map(|(_, s)| (s.display(), s)).collect()
     }
 
     /// `part` as a percentage of the records (0 without records).
@@ -405,6 +489,9 @@ pub(crate) mod tests {
                 },
                 role: None,
                 entity: name.map(|n| format!("{doc}#{n}")),
+                key: name.map(|n| n.to_lowercase()),
+                gender: None,
+                gender_evidence: Default::default(),
                 confidence: 0.5,
             },
             stance: Vec::new(),
@@ -494,12 +581,14 @@ pub(crate) mod tests {
         assert_eq!(t.documents_with_records(), 3);
         assert_eq!(t.records_per_document(6), vec![0, 0, 1, 1, 2]);
         assert_eq!(t.distinct_entities(), 2);
-        assert_eq!(t.distinct_speakers(), 2);
+        // The record known only as "she" is no speaker of its own.
+        assert_eq!(t.distinct_speakers(), 1);
         assert_eq!(t.mean_confidence(), Some(0.5));
         let top = t.top_speakers(1);
         assert_eq!(top[0].0, "Mira Solberg");
         assert_eq!(top[0].1.records, 3);
-        assert_eq!(t.top_speakers(5)[1].0, "she");
+        assert_eq!(t.top_speakers(5).len(), 1);
+        assert_eq!(t.gender, [0, 0, 3]);
         assert_eq!(t.stance["harbour bridge"]["favor"], 1);
         assert_eq!(top[0].1.stance["harbour bridge"]["favor"], 1);
         assert_eq!(t.stance["harbour bridge"].get("against"), None);

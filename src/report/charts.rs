@@ -155,6 +155,11 @@ pub fn vertical_bars(items: &[(String, u64)], x_desc: &str, y_desc: &str) -> Res
 
 /// One horizontal bar per item, split into favor / against / neutral, with a legend.
 pub fn stacked_stance(items: &[(String, [u64; 3])]) -> Result<String> {
+    stacked(items, super::aggregate::STANCE_LABELS)
+}
+
+/// One horizontal bar per item, split into three named parts, with a legend.
+pub fn stacked(items: &[(String, [u64; 3])], parts: [&str; 3]) -> Result<String> {
     let mut svg = String::new();
     let n = items.len().max(1) as i32;
     let height = 90 + 26 * n as u32;
@@ -189,11 +194,7 @@ pub fn stacked_stance(items: &[(String, [u64; 3])]) -> Result<String> {
             .label_style((FONT, 13))
             .draw()
             .map_err(chart_error)?;
-        for (k, (name, colour)) in super::aggregate::STANCE_LABELS
-            .iter()
-            .zip(STANCE_COLOURS)
-            .enumerate()
-        {
+        for (k, (name, colour)) in parts.iter().zip(STANCE_COLOURS).enumerate() {
             let bars = items.iter().enumerate().filter_map(move |(i, (_, c))| {
                 let start: u64 = c[..k].iter().sum();
                 let y = n - 1 - i as i32;

@@ -236,8 +236,63 @@ fn sections(t: &Tally, documents: u64, top: usize) -> Result<Vec<Section>> {
         note: None,
         svg: Some(charts::horizontal_bars(&shares, "records")?),
     });
+    out.push(gender_section(t)?);
     out.push(stance_section(t, top)?);
     Ok(out)
+}
+
+/// Most outlets and months shown in the gender chart.
+const MAX_GENDER_BARS: usize = 24;
+
+/// Quotes of named people by gender (`speaker.gender`, from the text): overall, per month and
+/// per outlet (`meta.source`).
+fn gender_section(t: &Tally) -> Result<Section> {
+    let heading = "Quotes of named people by gender".to_string();
+    let total: u64 = t.gender.iter().sum();
+    if total == 0 {
+        return Ok(Section {
+            id: "chart-gender",
+            heading,
+            note: Some("No quotes of named people in this output.".to_string()),
+            svg: None,
+        });
+    }
+    let label = |name: String, c: &[u64; 3]| {
+        let told = c[0] + c[1];
+        let share = if told == 0 {
+            "no gender told".to_string()
+        } else {
+            format!("{:.0} % women", 100.0 * c[0] as f64 / told as f64)
+        };
+        (format!("{name} ({share})"), *c)
+    };
+    let mut bars = vec![label("all".to_string(), &t.gender)];
+    let months: Vec<_> = t.gender_by_date.iter().collect();
+    let skip = months.len().saturating_sub(MAX_GENDER_BARS);
+    for (d, c) in months.into_iter().skip(skip) {
+        bars.push(label(format!("{:04}-{:02}", d.year, d.month), c));
+    }
+    let mut sources: Vec<_> = t.gender_by_source.iter().collect();
+    sources.sort_by(|a, b| {
+        b.1.iter()
+            .sum::<u64>()
+            .cmp(&a.1.iter().sum::<u64>())
+            .then(a.0.cmp(b.0))
+    });
+    for (s, c) in sources.into_iter().take(MAX_GENDER_BARS) {
+        bars.push(label(s.clone(), c));
+    }
+    Ok(Section {
+        id: "chart-gender",
+        heading,
+        note: Some(
+            "Gender comes from the text (pronouns, Mr./Ms., role nouns such as spokeswoman), \
+             aggregated per speaker key; \"not told\" where the text gives no evidence. Rows: \
+             all, by month (meta.date), by outlet (meta.source)."
+                .to_string(),
+        ),
+        svg: Some(charts::stacked(&bars, aggregate::GENDERS)?),
+    })
 }
 
 fn time_section(t: &Tally) -> Result<Section> {
@@ -337,11 +392,11 @@ mod tests {
         let page = std::fs::read_to_string(html).unwrap();
         for id in [
             "chart-speakers", "chart-speaker-kinds", "chart-per-document", "chart-time",
-            "chart-quote-kinds", "chart-stance",
+            "chart-quote-kinds", "chart-gender", "chart-stance",
         ] {
             assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
         }
-        assert_eq!(page.matches("<svg").count(), 6);
+        assert_eq!(page.matches("<svg").count(), 7);
         assert_eq!(page.matches("<tr><td class=\"num\">").count(), 4);
         assert!(page.contains("No run manifest"));
     }

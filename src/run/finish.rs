@@ -9,9 +9,10 @@
 use super::journal::DocEntry;
 use crate::error::{Error, Result};
 use crate::record::OutputLine;
+use crate::roster::KeyTable;
 use crate::run::manifest::OutputFile;
 use crate::writer::parquet::ParquetWriter;
-use crate::writer::{csv_header, part_path, Destination, Format};
+use crate::writer::{csv_header, csv_line, part_path, Destination, Format};
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -28,6 +29,8 @@ struct OpenPart {
     records: u64,
     documents: u64,
     stream_offset: Option<u64>,
+    /// A CSV part made from JSONL lines.
+    csv_from_jsonl: bool,
 }
 
 impl OpenPart {
@@ -47,12 +50,22 @@ impl OpenPart {
             records: 0,
             documents: 0,
             stream_offset: (format == Format::Jsonl).then_some(stream_offset),
+            csv_from_jsonl: false,
         })
     }
 
     fn add_document(&mut self, bytes: &[u8], entry: &DocEntry) -> Result<()> {
         match &mut self.part {
-            Part::Lines(dest) => dest.write_all(bytes)?,
+            Part::Lines(dest) if !self.csv_from_jsonl => dest.write_all(bytes)?,
+            Part::Lines(dest) => {
+                for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                    let text = std::str::from_utf8(line)
+                        .map_err(|e| Error::Invalid(format!("spool: {e}")))?;
+                    let line = OutputLine::parse(text)
+                        .map_err(|e| Error::Invalid(format!("spool: {e}")))?;
+                    dest.write_all(&csv_line(&line)?)?;
+                }
+            }
             Part::Parquet(w) => {
                 for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
                     let text = std::str::from_utf8(line)
@@ -99,29 +112,28 @@ pub fn describe(
 }
 
 /// Makes the output file(s) of `target` from the spool (whose documents end where `entries`
-/// say). `format` is the requested output format: the spool holds CSV for CSV and JSONL
-/// otherwise. A plain output is the spool renamed; otherwise the spool stays until the caller has
-/// recorded the outputs (so that a kill in between can still finish the run) and removes it.
+/// say). `format` is the requested output format; the spool of a file run holds JSONL, or CSV
+/// when it was written by a run before the speakers pass. With `keys`, every record gets its
+/// corpus key and gender on the way. A plain JSONL output without keys is the spool renamed;
+/// otherwise the spool stays until the caller has recorded the outputs (so that a kill in
+/// between can still finish the run) and removes it. Returns the files and the document index
+/// entries, whose `end` now counts in the output's JSONL stream.
 pub fn finalize(
     spool: &Path,
     entries: &[DocEntry],
     format: Format,
     target: &Path,
     split_records: Option<u64>,
-) -> Result<Vec<OutputFile>> {
+    keys: Option<&KeyTable>,
+) -> Result<(Vec<OutputFile>, Vec<DocEntry>)> {
     let records: u64 = entries.iter().map(|e| e.records).sum();
-    if format != Format::Parquet && split_records.is_none() {
+    if format == Format::Jsonl && split_records.is_none() && keys.is_none() {
         std::fs::rename(spool, target).map_err(|source| Error::Path {
             path: target.to_path_buf(),
             source,
         })?;
-        let offset = (format == Format::Jsonl).then_some(0);
-        return Ok(vec![describe(
-            target,
-            records,
-            entries.len() as u64,
-            offset,
-        )?]);
+        let file = describe(target, records, entries.len() as u64, Some(0))?;
+        return Ok((vec![file], entries.to_vec()));
     }
 
     let io = |source| Error::Path {
@@ -129,23 +141,40 @@ pub fn finalize(
         source,
     };
     let mut reader = BufReader::with_capacity(1 << 20, File::open(spool).map_err(io)?);
+    // A CSV spool (left by an older run) is copied as it is.
+    let csv_spool = format == Format::Csv && {
+        let mut first = [0u8; 1];
+        let n = reader.read(&mut first).map_err(io)?;
+        let csv = n == 1 && first[0] != b'{';
+        reader = BufReader::with_capacity(1 << 20, File::open(spool).map_err(io)?);
+        csv
+    };
     let mut position = 0u64;
-    if format == Format::Csv {
+    if csv_spool {
         let mut header = vec![0; csv_header()?.len()];
         reader.read_exact(&mut header).map_err(io)?;
         position = header.len() as u64;
     }
+    let rewrite = !csv_spool && (keys.is_some() || format == Format::Csv);
     let name = |i: usize| match split_records {
         Some(_) => part_path(target, i),
         None => target.to_path_buf(),
     };
     let mut done = Vec::new();
-    let mut part = OpenPart::open(name(0), format, position)?;
+    let mut new_entries = Vec::with_capacity(entries.len());
+    let mut out_position = if rewrite { 0 } else { position };
+    let open = |path: PathBuf, offset: u64| -> Result<OpenPart> {
+        let mut part = OpenPart::open(path, format, offset)?;
+        part.csv_from_jsonl = format == Format::Csv && !csv_spool;
+        Ok(part)
+    };
+    let mut part = open(name(0), out_position)?;
     let mut bytes = Vec::new();
+    let mut rewritten = Vec::new();
     for entry in entries {
         if split_records.is_some_and(|n| part.records >= n.max(1)) {
             done.push(part.close()?);
-            part = OpenPart::open(name(done.len()), format, position)?;
+            part = open(name(done.len()), out_position)?;
         }
         let len = entry
             .end
@@ -154,7 +183,29 @@ pub fn finalize(
         bytes.resize(len as usize, 0);
         reader.read_exact(&mut bytes).map_err(io)?;
         position = entry.end;
-        part.add_document(&bytes, entry)?;
+        let doc = if rewrite {
+            rewritten.clear();
+            for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                let text =
+                    std::str::from_utf8(line).map_err(|e| Error::Invalid(format!("spool: {e}")))?;
+                let mut line =
+                    OutputLine::parse(text).map_err(|e| Error::Invalid(format!("spool: {e}")))?;
+                if let (Some(keys), OutputLine::Record(r)) = (keys, &mut line) {
+                    keys.apply(r);
+                }
+                serde_json::to_writer(&mut rewritten, &line)?;
+                rewritten.push(b'\n');
+            }
+            &rewritten
+        } else {
+            &bytes
+        };
+        out_position += doc.len() as u64;
+        new_entries.push(DocEntry {
+            end: out_position,
+            ..entry.clone()
+        });
+        part.add_document(doc, entry)?;
     }
     done.push(part.close()?);
     // Parts beyond these are left over from an earlier, larger run to the same name.
@@ -164,7 +215,7 @@ pub fn finalize(
             stale += 1;
         }
     }
-    Ok(done)
+    Ok((done, new_entries))
 }
 
 #[cfg(test)]
@@ -201,7 +252,7 @@ mod tests {
         let entries = [entry(2, 6), entry(1, 9), entry(3, 18)];
         let target = dir.path().join("q.jsonl");
         std::fs::write(part_path(&target, 7), "stale").unwrap();
-        let out = finalize(&spool, &entries, Format::Jsonl, &target, Some(2)).unwrap();
+        let (out, _) = finalize(&spool, &entries, Format::Jsonl, &target, Some(2), None).unwrap();
         let texts: Vec<String> = out
             .iter()
             .map(|o| std::fs::read_to_string(&o.path).unwrap())

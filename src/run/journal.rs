@@ -112,6 +112,16 @@ impl JournalWriter {
     }
 }
 
+/// Writes a finished run's index (`OUT.docs`) atomically from its entries.
+pub fn write_final(path: &Path, entries: &[DocEntry]) -> Result<()> {
+    let mut bytes = Vec::new();
+    for e in entries {
+        serde_json::to_writer(&mut bytes, e)?;
+        bytes.push(b'\n');
+    }
+    crate::atomic::write_atomically(path, &bytes)
+}
+
 /// The readable part of an index.
 #[derive(Debug, Default)]
 pub struct Journal {

@@ -89,6 +89,32 @@ pub struct RunConfig {
     pub split_records: Option<u64>,
     /// The input paths as given on the command line.
     pub inputs: Vec<PathBuf>,
+    /// `--min-confidence`: records whose `speaker.confidence` is below it are left out
+    /// (`None`: every record is kept).
+    #[serde(default)]
+    pub min_confidence: Option<MinConfidence>,
+    /// `--gender-names`: the user's list of given names with a gender, as given.
+    #[serde(default)]
+    pub gender_names: Option<PathBuf>,
+}
+
+/// A `--min-confidence` threshold in 0..=1 (never NaN, so it compares as equal or not).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MinConfidence(f32);
+
+impl Eq for MinConfidence {}
+
+impl MinConfidence {
+    /// A threshold, when `value` lies in 0..=1.
+    pub fn new(value: f32) -> Option<Self> {
+        (0.0..=1.0).contains(&value).then_some(MinConfidence(value))
+    }
+
+    /// Whether a record with this speaker confidence is kept.
+    pub fn keeps(self, confidence: f32) -> bool {
+        confidence >= self.0
+    }
 }
 
 /// The manifest written beside a run's output as `OUTPUT.manifest.json`.
@@ -126,6 +152,10 @@ pub struct RunManifest {
     /// For `rerun`: the output it started from.
     #[serde(default)]
     pub previous_output: Option<PathBuf>,
+    /// The speakers table(s) beside the output (`OUT.speakers.jsonl`, and `.parquet` for a
+    /// Parquet run), written by the corpus pass over speakers.
+    #[serde(default)]
+    pub speakers: Vec<PathBuf>,
 }
 
 /// The current time as RFC 3339 UTC, to the second.

@@ -105,6 +105,9 @@ struct RunState {
     /// Set once the output files are in place: all that is left is the manifest.
     #[serde(default)]
     outputs: Option<Vec<OutputFile>>,
+    /// The speakers tables written beside the output (with `outputs`).
+    #[serde(default)]
+    speakers: Vec<PathBuf>,
 }
 
 fn unix_ms(t: SystemTime) -> u64 {
@@ -578,10 +581,19 @@ fn run_locked(
             }
         }
     }
-    let spool_format = match req.format {
-        Format::Parquet => Format::Jsonl,
-        other => other,
+    // A file run spools JSONL whatever its format: the speakers pass reads it and rewrites
+    // each record with its corpus key on the way to the output format.
+    let spool_format = match (files, req.format) {
+        (Some(_), _) | (None, Format::Parquet) => Format::Jsonl,
+        (None, other) => other,
     };
+    let gender_names = req
+        .config
+        .gender_names
+        .as_deref()
+        .map(crate::roster::GenderNames::read)
+        .transpose()?;
+    let min_confidence = req.config.min_confidence;
 
     let sources = reader::discover(&req.config.inputs);
     if sources.ignored > 0 {
@@ -615,6 +627,7 @@ fn run_locked(
         elapsed_ms: 0,
         segment_started_ms,
         outputs: None,
+        speakers: Vec::new(),
     };
     // On a resume with changed documents: the first one (already read) and the decisions for
     // the journalled documents after it.
@@ -752,7 +765,12 @@ fn run_locked(
         max_wait,
         ..BatchOptions::default()
     };
-    pipeline.run(input, &pool, opts, |outcome| sink.outcome(&outcome))?;
+    pipeline.run(input, &pool, opts, |mut outcome| {
+        if let (Some(min), Ok(records)) = (min_confidence, &mut outcome.result) {
+            records.retain(|r| min.keeps(r.speaker.confidence));
+        }
+        sink.outcome(&outcome)
+    })?;
     sink.merge_kept(true)?;
     let Sink {
         writer,
@@ -784,16 +802,45 @@ fn run_locked(
             index.sync()?;
             drop(index);
             let journal = journal::read(&files.index)?;
-            let outputs = finish::finalize(
-                &files.spool, &journal.entries, req.format, &files.target, req.config.split_records,
+            // The corpus pass: names and counts from the spool, then every record gets its
+            // corpus key and gender as the spool becomes the output.
+            let pass = Instant::now();
+            let mut roster = crate::roster::Roster::new();
+            roster.observe_jsonl(&files.spool)?;
+            let records = roster.records();
+            let keys = roster.finish(gender_names.as_ref());
+            let (outputs, entries) = finish::finalize(
+                &files.spool,
+                &journal.entries,
+                req.format,
+                &files.target,
+                req.config.split_records,
+                Some(&keys),
             )?;
+            let mut tables = vec![crate::roster::table::table_path(&files.target, "jsonl")];
+            crate::roster::table::write_jsonl(&keys, &tables[0])?;
+            if req.format == Format::Parquet {
+                tables.push(crate::roster::table::table_path(&files.target, "parquet"));
+                crate::roster::table::write_parquet(&keys, &tables[1])?;
+            }
+            eprintln!(
+                "newsquotes: speakers: {} keys over {records} records ({:.2} s), table {}",
+                keys.speakers().len(),
+                pass.elapsed().as_secs_f64(),
+                tables[0].display()
+            );
+            // The final index counts in the rewritten output; written before the state says
+            // the outputs are in place, so that finishing after a kill finds it.
+            journal::write_final(&files.final_index(), &entries)?;
             // From here on, a kill leaves a run that `--resume` finishes without redoing it.
             state.outputs = Some(outputs.clone());
+            state.speakers = tables.clone();
             state.elapsed_ms = summary.elapsed.as_millis() as u64;
             state.segment_started_ms = 0;
             crate::atomic::write_json_atomically(&files.state, &state)?;
             remove_if_present(&files.spool)?;
             manifest.outputs = outputs;
+            manifest.speakers = tables;
             complete(files, manifest, req.docs.as_deref())?;
         }
         _ => {
@@ -840,6 +887,7 @@ fn new_manifest(
         finished: String::new(),
         resumed: state.resumed.clone(),
         previous_output: req.previous_output.clone(),
+        speakers: state.speakers.clone(),
     }
 }
 
@@ -849,7 +897,10 @@ fn new_manifest(
 /// manifest, never both and never neither.
 fn complete(files: &RunFiles, mut manifest: RunManifest, docs: Option<&Path>) -> Result<()> {
     let final_index = files.final_index();
-    if files.index.exists() {
+    if final_index.exists() {
+        // Written by the corpus pass, in the coordinates of the rewritten output.
+        remove_if_present(&files.index)?;
+    } else if files.index.exists() {
         std::fs::rename(&files.index, &final_index).map_err(|source| Error::Path {
             path: final_index.clone(),
             source,

@@ -6,13 +6,16 @@
 //! Wendy Sherman") and a pronoun finds the most recent person of matching gender. Entities
 //! are numbered in the order their first record appears.
 
+pub mod gender;
+pub mod key;
 pub mod names;
 
 use crate::attribution::rules::lexicon::is_name_word;
 use crate::attribution::{Attribution, QuoteKind};
 use crate::span::NormRange;
 use crate::text::Analysis;
-use names::{gender_of, is_given_name, read, Gender, Reading};
+pub use gender::{EvidenceKind, GenderEvidence};
+use names::{gender_of, is_given_name, read, role_gender, Gender, Reading};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -47,6 +50,10 @@ pub struct Speaker {
     pub role: Option<String>,
     /// The entity all of this speaker's mentions share.
     pub entity: Option<EntityId>,
+    /// The gender the document's text gives this speaker, from [`Speaker::gender_evidence`].
+    pub gender: Option<Gender>,
+    /// What in the document tells the speaker's gender (pronouns, honorifics, role nouns).
+    pub gender_evidence: GenderEvidence,
     /// How sure the resolution is (0..=1).
     pub confidence: f32,
 }
@@ -64,17 +71,47 @@ struct Entity {
     weak: bool,
     /// Has been the source of an attribution.
     spoke: bool,
+    /// What the text says about the entity's gender.
+    evidence: GenderEvidence,
+    /// The head nouns of every role it was given ("nominee", "senator"), for "the nominee".
+    role_heads: Vec<String>,
 }
 
 impl Entity {
     fn from_reading(r: &Reading) -> Self {
-        Entity {
+        let mut e = Entity {
             name: r.name.clone(),
             role: r.role.clone(),
             kind: r.kind.unwrap_or(SpeakerKind::Unknown),
             gender: r.gender,
             weak: false,
             spoke: false,
+            evidence: GenderEvidence::default(),
+            role_heads: Vec::new(),
+        };
+        e.note_role(r.role.as_deref());
+        e
+    }
+
+    /// Remembers the head noun of a role given to the entity in any mention.
+    fn note_role(&mut self, role: Option<&str>) {
+        let head = role
+            .and_then(|r| r.split(' ').next_back())
+            .map(str::to_lowercase);
+        if let Some(head) = head {
+            if !self.role_heads.contains(&head) && self.role_heads.len() < 16 {
+                self.role_heads.push(head);
+            }
+        }
+    }
+
+    /// Adds what a reading of one of its mentions says about its gender.
+    fn add_reading_evidence(&mut self, r: &Reading) {
+        if let Some(g) = r.honorific {
+            self.evidence.add(g, EvidenceKind::Honorific, 1);
+        }
+        if let Some(g) = r.role_noun {
+            self.evidence.add(g, EvidenceKind::RoleNoun, 1);
         }
     }
 
@@ -144,6 +181,7 @@ impl<'a> Registry<'a> {
                     if e.role.is_none() {
                         e.role = reading.role.clone();
                     }
+                    e.note_role(reading.role.as_deref());
                     // A surname that comes back on its own is a person's, not a place's.
                     if !name.contains(' ') {
                         e.weak = false;
@@ -163,10 +201,27 @@ impl<'a> Registry<'a> {
                 None => None,
             };
             if let Some(id) = id {
+                reg.entities[id].add_reading_evidence(&reading);
+                // "presidential nominee Harold Vance": the lower-case title before the name
+                // run makes "the nominee" refer to him later.
+                if let Some(noun) = reg.word_before(run.start) {
+                    if crate::attribution::rules::lexicon::SOURCE_HEADS.contains(&noun) {
+                        reg.entities[id].note_role(Some(noun));
+                    }
+                }
                 reg.person_mentions.push((run.start, id));
             }
         }
         reg
+    }
+
+    /// The word right before byte `pos`, when it is lower case.
+    fn word_before(&self, pos: usize) -> Option<&'a str> {
+        let toks = &self.analysis.tokens;
+        let i = toks.partition_point(|t| t.range.end <= pos);
+        let t = toks.get(i.checked_sub(1)?)?;
+        let w = &self.analysis.text()[t.range.clone()];
+        w.starts_with(char::is_lowercase).then_some(w)
     }
 
     fn words(&self, r: &NormRange) -> Vec<&'a str> {
@@ -223,6 +278,67 @@ impl<'a> Registry<'a> {
         nearest(from_text, from_sources)
     }
 
+    /// The latest person-like mention before `pos` (position, entity), whatever its gender and
+    /// however weak: a named person, or a source of unknown kind ("Melanie said").
+    fn nearest_any_person(&self, pos: usize) -> Option<(usize, usize)> {
+        let personal = |id: usize| {
+            matches!(
+                self.entities[id].kind,
+                SpeakerKind::Person | SpeakerKind::Unknown
+            )
+        };
+        // A pronoun is no new evidence of who is around: only names count.
+        let text = self.analysis.text();
+        let pronoun = |p: usize| {
+            let word = text[p..]
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
+            matches!(
+                word.as_str(),
+                "he" | "she" | "him" | "her" | "they" | "them" | "i" | "we" | "who"
+            )
+        };
+        let from_text = before(&self.person_mentions, pos).next();
+        let from_sources = before(&self.sources, pos).find(|(p, id)| personal(*id) && !pronoun(*p));
+        match (from_text, from_sources) {
+            (Some(a), Some(b)) => Some(if a.0 >= b.0 { *a } else { *b }),
+            (a, b) => a.or(b).copied(),
+        }
+    }
+
+    /// Whether a pronoun at `pos` surely refers to `id`: its latest mention is the nearest
+    /// person-like one, no other person is named shortly before, and no gendered common noun ("the woman", "her husband") lies between,
+    /// which could be the pronoun's antecedent instead.
+    fn pronoun_surely_refers(&self, pos: usize, id: usize) -> bool {
+        let Some((at, nearest)) = self.nearest_any_person(pos) else {
+            return false;
+        };
+        // Nobody else named close before: "Clinton ... painting Trump as a Romney caricature.
+        // She ..." names three people, and "she" may be any of them.
+        const CLOSE: usize = 400;
+        let others = before(&self.person_mentions, pos)
+            .take_while(|(p, _)| pos - p <= CLOSE)
+            .any(|(_, other)| *other != id);
+        let between = &self.analysis.text()[at..pos];
+        nearest == id
+            && !others
+            && !between
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w.starts_with(char::is_lowercase) && role_gender(w).is_some())
+    }
+
+    /// The antecedent of a relative "who" at `pos`: a person mentioned just before it
+    /// ("Smith, who", "Ms. Varga, the minister, who"), within a short stretch of text.
+    fn relative_antecedent(&self, pos: usize) -> Option<usize> {
+        const REACH: usize = 80;
+        let close = |(p, _): &&(usize, usize)| pos - *p <= REACH;
+        let from_text = before(&self.person_mentions, pos).next().filter(close);
+        let from_sources = before(&self.sources, pos).next().filter(close);
+        nearest(from_text, from_sources)
+    }
+
     /// The most recent organisation or group source before `pos`.
     fn antecedent_collective(&self, pos: usize, kinds: &[SpeakerKind]) -> Option<usize> {
         before(&self.sources, pos)
@@ -246,14 +362,41 @@ impl<'a> Registry<'a> {
                     )),
                     "it" => Some(self.antecedent_collective(pos, &[SpeakerKind::Organization])),
                     "i" | "we" | "you" | "us" | "me" => Some(None),
+                    // "Smith, who said ...": the name right before the relative pronoun.
+                    "who" => Some(self.relative_antecedent(pos)),
                     _ => None,
                 };
             if let Some(found) = pronoun {
+                let gender = match lower.as_str() {
+                    "he" | "him" => Some(Gender::Male),
+                    "she" | "her" => Some(Gender::Female),
+                    _ => None,
+                };
+                // Evidence only when no other person (or unknown name) is mentioned between
+                // the antecedent and the pronoun: "Melanie said ... she said" after "Justice
+                // Antonin Scalia" must not make the judge a woman.
+                if let (Some(id), Some(g)) = (found, gender) {
+                    if self.pronoun_surely_refers(pos, id) {
+                        self.entities[id].evidence.add(g, EvidenceKind::Pronoun, 1);
+                    }
+                }
                 return found.map(|id| (id, 0.8));
             }
         }
         let mut reading = read(&words);
+        // Evidence the name runs have not already counted: descriptions ("the spokeswoman"),
+        // mentions that were no name run, and an appositive role ("Smith, a spokeswoman ...").
+        let counted = self
+            .person_mentions
+            .binary_search_by_key(&pos, |m| m.0)
+            .is_ok();
+        let mut evidence = if counted {
+            Reading::default()
+        } else {
+            reading.clone()
+        };
         if let Some(role) = self.appositive_role(mention) {
+            evidence.role_noun = evidence.role_noun.or_else(|| role_gender(&role));
             reading.role.get_or_insert(role);
         }
         if reading.kind == Some(SpeakerKind::Person) && reading.name.is_none() {
@@ -266,6 +409,7 @@ impl<'a> Registry<'a> {
         if reading.kind == Some(SpeakerKind::Person) && reading.name.is_none() {
             // "the judge" after "Judge Ingrid Moberg": the person with that role.
             if let Some(id) = self.antecedent_by_role(pos, &words) {
+                self.entities[id].add_reading_evidence(&evidence);
                 return Some((id, 0.85));
             }
         }
@@ -286,6 +430,7 @@ impl<'a> Registry<'a> {
                 if e.role.is_none() {
                     e.role = reading.role.clone();
                 }
+                e.note_role(reading.role.as_deref());
                 if e.gender.is_none() {
                     e.gender = reading.gender;
                 }
@@ -306,6 +451,7 @@ impl<'a> Registry<'a> {
                 self.entities.len() - 1
             }
         };
+        self.entities[id].add_reading_evidence(&evidence);
         let sure = match (&reading.name, self.entities[id].kind) {
             (Some(_), SpeakerKind::Unknown) => 0.8,
             (Some(_), _) => 1.0,
@@ -338,19 +484,21 @@ impl<'a> Registry<'a> {
     /// The person a definite description names by role ("the judge", "the minister"): the
     /// most recent one before `pos` whose role ends in the description's noun.
     fn antecedent_by_role(&self, pos: usize, words: &[&str]) -> Option<usize> {
-        let [article, noun] = words else {
+        // "the judge", "the Republican nominee": the head noun is the last word.
+        let (Some(article), Some(noun)) = (words.first(), words.last()) else {
             return None;
         };
-        if !article.eq_ignore_ascii_case("the") {
+        if words.len() < 2
+            || words.len() > 4
+            || !article.eq_ignore_ascii_case("the")
+            || !noun.starts_with(char::is_lowercase)
+        {
             return None;
         }
-        before(&self.person_mentions, pos).map(|x| x.1).find(|&id| {
-            self.entities[id].role.as_deref().is_some_and(|r| {
-                r.split(' ')
-                    .next_back()
-                    .is_some_and(|w| w.eq_ignore_ascii_case(noun))
-            })
-        })
+        let noun = noun.to_lowercase();
+        before(&self.person_mentions, pos)
+            .map(|x| x.1)
+            .find(|&id| self.entities[id].role_heads.contains(&noun))
     }
 
     /// "a spokesman for the operator, Henrik Dahl, said": a name set off after a description.
@@ -416,10 +564,23 @@ fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
         quoted.get(i).is_some_and(|q| q.start <= pos)
     };
     let word = |i: usize| &text[toks[i].range.clone()];
+    // Headlines (in Title Case, or page furniture) name no one: "Chris Christie Calls Hillary
+    // Clinton ..." is no person.
+    let several = analysis.paragraphs.len() > 1;
+    let headline: Vec<bool> = analysis
+        .paragraphs
+        .iter()
+        .map(|p| {
+            let t = &text[p.range.clone()];
+            several && (crate::attribution::furniture::is_furniture(t, p.bulleted) || title_case(t))
+        })
+        .collect();
+    let in_headline = |pos: usize| analysis.paragraph_at(pos).is_some_and(|p| headline[p]);
     let mut runs = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        if !is_name_word(word(i)) || inside(toks[i].range.start) {
+        if !is_name_word(word(i)) || inside(toks[i].range.start) || in_headline(toks[i].range.start)
+        {
             i += 1;
             continue;
         }
@@ -449,6 +610,20 @@ fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
         i = end;
     }
     runs
+}
+
+/// Whether a paragraph is written in Title Case, as headlines are: at least four words of four
+/// letters or more, and three in four of them capitalised.
+fn title_case(paragraph: &str) -> bool {
+    let long: Vec<&str> = paragraph
+        .split_whitespace()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
+        .collect();
+    let capitalised = long
+        .iter()
+        .filter(|w| w.starts_with(char::is_uppercase))
+        .count();
+    long.len() >= 4 && capitalised * 4 >= long.len() * 3
 }
 
 /// Resolves the speakers of a document's attributions (one [`Speaker`] per attribution, same order).
@@ -487,12 +662,19 @@ pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker
                 let next = numbers.len() + 1;
                 let number = *numbers.entry(id).or_insert(next);
                 let e = &reg.entities[id];
+                // Only people have a gender; an organisation called "she" is a ship's.
+                let evidence = match e.kind {
+                    SpeakerKind::Person | SpeakerKind::Unknown => e.evidence,
+                    _ => GenderEvidence::default(),
+                };
                 Speaker {
                     mention: a.source.clone(),
                     name: e.name.clone(),
                     kind: e.kind,
                     role: e.role.clone(),
                     entity: Some(EntityId(number)),
+                    gender: evidence.verdict(),
+                    gender_evidence: evidence,
                     confidence: a.confidence * sure,
                 }
             }
@@ -502,6 +684,8 @@ pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker
                 kind: SpeakerKind::Unknown,
                 role: None,
                 entity: None,
+                gender: None,
+                gender_evidence: GenderEvidence::default(),
                 confidence: a.confidence * 0.5,
             },
         })

@@ -4,6 +4,7 @@
 
 use super::SpeakerKind;
 use crate::attribution::rules::lexicon::GROUP_NOUNS;
+use serde::{Deserialize, Serialize};
 
 /// Words of titles and offices ("Deputy Foreign Minister", "Secretary of State").
 const TITLE_WORDS: &[&str] = &[
@@ -43,6 +44,38 @@ const COURTESY: &[(&str, Option<Gender>)] = &[
     ("Dr", None),
     ("Prof.", None),
     ("Prof", None),
+];
+
+/// Words that describe a person in passing but are neither a name nor an office: party labels
+/// ("Republican Donald Trump"), epithets and adjectives ("Struggling", "Accused", "Close"). A
+/// name never starts with one; they are dropped (the contract: `name` is a name only).
+const DESCRIPTORS: &[&str] = &[
+    "Republican", "Democrat", "Democratic", "GOP", "Conservative", "Liberal", "Progressive",
+    "Tory", "Socialist", "Populist", "Centrist", "Moderate", "Nationalist", "Leftist", "Far-right",
+    "Far-left", "Right-wing", "Left-wing", "Struggling", "Accused", "Close", "Embattled",
+    "Beleaguered", "Disgraced", "Outgoing", "Incoming", "Late", "Billionaire", "Presumptive",
+    "Fellow", "Rival", "Controversial", "Longtime", "Long-time", "Popular", "Jailed", "Convicted",
+    "Ousted", "Retired", "Famed", "Legendary", "Reclusive", "Defeated", "Victorious", "Newly",
+    "Then", "Then-", "Top", "Fiery", "Outspoken", "Wealthy", "Millionaire", "Celebrity", "Star",
+    "Real", "Estate", "Mogul", "Tycoon", "Businessman", "Businesswoman", "Self-described", "Ex-",
+    "Embattled", "Indicted", "Impeached", "Besieged", "Unpopular", "Maverick",
+];
+
+/// Lower-case role nouns that tell a person's gender ("spokeswoman", "chairman").
+const FEMALE_ROLE_NOUNS: &[&str] = &[
+    "spokeswoman", "chairwoman", "congresswoman", "councilwoman", "businesswoman", "woman",
+    "actress", "mother", "daughter", "wife", "sister", "grandmother", "queen", "princess",
+    "duchess", "countess", "lady", "girl", "aunt", "niece", "widow", "policewoman", "sportswoman",
+    "assemblywoman", "alderwoman", "stateswoman", "anchorwoman", "waitress", "headmistress",
+    "heiress", "girlfriend", "mrs.", "ms.",
+];
+
+/// Lower-case role nouns that tell a person's gender ("spokesman", "congressman").
+const MALE_ROLE_NOUNS: &[&str] = &[
+    "spokesman", "chairman", "congressman", "councilman", "businessman", "man", "actor", "father",
+    "son", "husband", "brother", "grandfather", "king", "prince", "duke", "count", "boy", "uncle",
+    "nephew", "widower", "policeman", "sportsman", "assemblyman", "alderman", "statesman",
+    "anchorman", "headmaster", "boyfriend", "mr.",
 ];
 
 /// Last words of organisation names.
@@ -118,8 +151,9 @@ const FEMALE_NAMES: &[&str] = &[
     "Miriam", "Tamar", "Dana", "Alicia", "Paula",
 ];
 
-/// A person's grammatical gender, as pronouns refer to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A person's grammatical gender, as pronouns refer to it (`"female"` / `"male"` in records).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Gender {
     /// Referred to as "he".
     Male,
@@ -136,8 +170,13 @@ pub struct Reading {
     pub role: Option<String>,
     /// What it refers to.
     pub kind: Option<SpeakerKind>,
-    /// Gender, when the words tell it.
+    /// Gender, when the words tell it (a courtesy title, a gendered role noun, or a common
+    /// given name): good enough to choose a pronoun's antecedent, not to publish.
     pub gender: Option<Gender>,
+    /// The gender a courtesy title gives ("Mr.", "Ms."): evidence from the text itself.
+    pub honorific: Option<Gender>,
+    /// The gender a role noun gives ("spokeswoman", "chairman"): evidence from the text.
+    pub role_noun: Option<Gender>,
 }
 
 fn is_acronym(w: &str) -> bool {
@@ -174,6 +213,41 @@ pub fn gender_of(words: &[&str]) -> Option<Gender> {
     }
 }
 
+/// The gender a role or description tells by a gendered noun in it ("spokeswoman for the
+/// ministry", "Chairman"); `None` when it has none or both.
+pub fn role_gender(role: &str) -> Option<Gender> {
+    let mut found = None;
+    for w in role.split([' ', '-', ',']) {
+        let lower = w.to_lowercase();
+        let g = if FEMALE_ROLE_NOUNS.contains(&lower.as_str()) {
+            Gender::Female
+        } else if MALE_ROLE_NOUNS.contains(&lower.as_str()) {
+            Gender::Male
+        } else {
+            continue;
+        };
+        if found.is_some_and(|f| f != g) {
+            return None;
+        }
+        found = Some(g);
+    }
+    found
+}
+
+/// True when `w` (any case) is a common noun that heads descriptions of organisations or
+/// groups ("Police", "Officials" at the start of a sentence): no proper name.
+pub fn is_common_head(w: &str) -> bool {
+    let lower = w.to_lowercase();
+    // "kremlin" heads descriptions in lower case too, but "Kremlin" is a proper name.
+    lower != "kremlin"
+        && (ORG_HEADS.contains(&lower.as_str()) || GROUP_NOUNS.contains(&lower.as_str()))
+}
+
+/// True when `w` only describes the person it precedes ("Republican", "Accused").
+pub fn is_descriptor(w: &str) -> bool {
+    DESCRIPTORS.contains(&w)
+}
+
 /// True when `w` is a common given name.
 pub fn is_given_name(w: &str) -> bool {
     MALE_NAMES.contains(&w) || FEMALE_NAMES.contains(&w)
@@ -192,9 +266,33 @@ pub fn read(words: &[&str]) -> Reading {
             break;
         }
     }
+    // "Republican Donald Trump", "Accused Trump": the label is not part of the name.
+    while words.len() > 1 && is_descriptor(words[0]) {
+        words = &words[1..];
+    }
     let Some(&last) = words.last() else {
         return Reading::default();
     };
+    if let [one] = words {
+        if is_descriptor(one) {
+            // A label on its own ("Democrat") describes someone without naming them.
+            return read_description(&[one.to_lowercase().as_str()]);
+        }
+    }
+    // "her campaign", "his lawyers": a description owned by someone, never a name.
+    if words.len() > 1
+        && matches!(
+            words[0].to_lowercase().as_str(),
+            "her" | "his" | "their" | "its" | "my" | "our" | "your"
+        )
+    {
+        let mut r = read_description(words);
+        let text = words.join_words().to_lowercase();
+        r.name = None;
+        r.role_noun = role_gender(&text);
+        r.role = Some(text);
+        return r;
+    }
     let lower_last = last.to_lowercase();
     // "council leader Robert Fenwick": a lower-case title before a name.
     let name_start = words
@@ -218,6 +316,23 @@ pub fn read(words: &[&str]) -> Reading {
         let common = GROUP_NOUNS.contains(&lower.as_str()) || ORG_HEADS.contains(&lower.as_str());
         if common && !ORG_WORDS.contains(one) {
             return read_description(&[lower.as_str()]);
+        }
+    }
+    // "Clyburn and Mr. Butterfield": two people, a group, never one name.
+    let conjunction = words.iter().position(|w| *w == "and");
+    if let Some(k) = conjunction {
+        let capitalised = |w: &&str| w.starts_with(char::is_uppercase);
+        if k > 0
+            && k + 1 < words.len()
+            && words[..k].iter().all(capitalised)
+            && words[k + 1..].iter().all(capitalised)
+            && !ORG_WORDS.contains(&last)
+        {
+            return Reading {
+                name: Some(words.join_words()),
+                kind: Some(SpeakerKind::Group),
+                ..Reading::default()
+            };
         }
     }
     let described = words
@@ -249,17 +364,33 @@ pub fn read(words: &[&str]) -> Reading {
         }
         k += 1;
     }
+    // "Mr. King": a title word right after a courtesy title is the surname.
+    if split == words.len() && split >= 2 && COURTESY.iter().any(|(c, _)| *c == words[split - 2]) {
+        split -= 2;
+    }
     let (title, name) = words.split_at(split.min(words.len()));
     let courtesy = name
         .first()
-        .is_some_and(|w| COURTESY.iter().any(|(c, _)| c == w));
-    let gender = gender_of(name).or_else(|| gender_of(title));
-    let bare_name: &[&str] = if courtesy { &name[1..] } else { name };
+        .and_then(|w| COURTESY.iter().find(|(c, _)| c == w));
+    let role = (!title.is_empty()).then(|| title.join_words());
+    let role_noun = role.as_deref().and_then(role_gender);
+    let honorific = courtesy.and_then(|(_, g)| *g);
+    let gender = honorific
+        .or(role_noun)
+        .or_else(|| gender_of(name))
+        .or_else(|| gender_of(title));
+    let mut bare_name: &[&str] = if courtesy.is_some() { &name[1..] } else { name };
+    // "Struggling Mr. Trump": a descriptor may also come after a title.
+    while bare_name.len() > 1 && is_descriptor(bare_name[0]) {
+        bare_name = &bare_name[1..];
+    }
     Reading {
         name: (!bare_name.is_empty()).then(|| bare_name.join_words()),
-        role: (!title.is_empty()).then(|| title.join_words()),
+        role,
         kind: Some(SpeakerKind::Person),
         gender,
+        honorific,
+        role_noun,
     }
 }
 
@@ -270,15 +401,29 @@ fn read_description(words: &[&str]) -> Reading {
     let head = described_head(words);
     let plural =
         head.ends_with('s') && !head.ends_with("ss") && !ORG_HEADS.contains(&head.as_str());
-    let kind = if GROUP_NOUNS.contains(&head.as_str()) || plural {
+    let people = GROUP_NOUNS.contains(&head.as_str());
+    let kind = if people || plural {
         SpeakerKind::Group
     } else if ORG_HEADS.contains(&head.as_str()) {
         SpeakerKind::Organization
     } else {
         SpeakerKind::Person
     };
+    // A plural of things ("emails", "the documents") is not a group of speakers to be named.
+    if plural
+        && !people
+        && !crate::attribution::rules::lexicon::SOURCE_HEADS.contains(&head.as_str())
+    {
+        return Reading {
+            role: Some(text),
+            kind: Some(SpeakerKind::Unknown),
+            ..Reading::default()
+        };
+    }
     match kind {
         SpeakerKind::Person => Reading {
+            role_noun: role_gender(&text),
+            gender: role_gender(&text),
             role: Some(text),
             kind: Some(kind),
             ..Reading::default()
@@ -374,5 +519,35 @@ mod tests {
         assert_eq!(t.name.as_deref(), Some("Robert Fenwick"));
         assert_eq!(t.role.as_deref(), Some("council leader"));
         assert_eq!(r("Dr Amira Hassan").name.as_deref(), Some("Amira Hassan"));
+    }
+
+    #[test]
+    fn descriptors_conjunctions_and_possessives_are_no_names() {
+        let x = r("Republican Donald Trump");
+        assert_eq!(x.name.as_deref(), Some("Donald Trump"));
+        assert_eq!(
+            r("Struggling Donald Trump").name.as_deref(),
+            Some("Donald Trump")
+        );
+        assert_eq!(r("Accused Trump").name.as_deref(), Some("Trump"));
+        assert_eq!(
+            r("Democrat Hillary Clinton").name.as_deref(),
+            Some("Hillary Clinton")
+        );
+        let both = r("Clyburn and Mr. Butterfield");
+        assert_eq!(both.kind, Some(SpeakerKind::Group));
+        let her = r("Her campaign");
+        assert_eq!(her.name, None);
+        assert_eq!(her.role.as_deref(), Some("her campaign"));
+        assert_eq!(r("emails").name, None);
+        let king = r("Mr. King");
+        assert_eq!(king.name.as_deref(), Some("King"));
+        assert_eq!(king.honorific, Some(Gender::Male));
+        let s = r("a spokeswoman for the ministry");
+        assert_eq!(s.role_noun, Some(Gender::Female));
+        assert_eq!(r("Ms. Varga").honorific, Some(Gender::Female));
+        // A given name alone is no evidence.
+        assert_eq!(r("Maria Lindqvist").honorific, None);
+        assert_eq!(r("Maria Lindqvist").role_noun, None);
     }
 }

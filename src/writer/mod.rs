@@ -56,12 +56,38 @@ pub fn part_path(target: &Path, index: usize) -> PathBuf {
 }
 
 /// The CSV header, in order.
-pub const CSV_COLUMNS: [&str; 23] = [
-    "doc_id", "quote_id", "quote_text", "quote_kind", "quote_spans", "cue_text", "cue_start",
-    "cue_end", "speaker_mention", "speaker_mention_start", "speaker_mention_end", "speaker_name",
-    "speaker_kind", "speaker_role", "speaker_entity", "speaker_confidence", "stance",
-    "claim_checkworthy", "claim_score", "meta", "provenance", "error_kind", "error_message",
+pub const CSV_COLUMNS: [&str; 26] = [
+    "doc_id",
+    "quote_id",
+    "quote_text",
+    "quote_kind",
+    "quote_spans",
+    "cue_text",
+    "cue_start",
+    "cue_end",
+    "speaker_mention",
+    "speaker_mention_start",
+    "speaker_mention_end",
+    "speaker_name",
+    "speaker_kind",
+    "speaker_role",
+    "speaker_entity",
+    "speaker_confidence",
+    "stance",
+    "claim_checkworthy",
+    "claim_score",
+    "meta",
+    "provenance",
+    "error_kind",
+    "error_message",
+    "speaker_key",
+    "speaker_gender",
+    "speaker_gender_evidence",
 ];
+
+/// Index of `error_kind` in [`CSV_COLUMNS`] (`error_message` follows it); the speaker's key,
+/// gender and gender evidence come after them, added when the contract grew.
+const CSV_ERROR_KIND: usize = 21;
 
 /// Where the output bytes go.
 pub enum Destination {
@@ -279,13 +305,7 @@ impl OutputWriter {
             OutputWriter::Csv(dest) => {
                 let rows = match &outcome.result {
                     Ok(records) => records.iter().map(csv_row).collect::<Result<Vec<_>>>()?,
-                    Err(e) => {
-                        let mut row = vec![String::new(); CSV_COLUMNS.len()];
-                        row[0] = e.doc_id.0.clone();
-                        row[CSV_COLUMNS.len() - 2] = e.kind.as_str().to_string();
-                        row[CSV_COLUMNS.len() - 1] = e.message.clone();
-                        vec![row]
-                    }
+                    Err(e) => vec![csv_error_row(&e.doc_id.0, e.kind.as_str(), &e.message)],
                 };
                 dest.write_all(&csv_bytes(rows.iter().map(Vec::as_slice))?)?;
                 dest.document_end()?;
@@ -309,6 +329,26 @@ impl OutputWriter {
             OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest) => dest.commit(),
         }
     }
+}
+
+/// The CSV cells of a failed document's row: only `doc_id`, `error_kind` and `error_message`.
+pub fn csv_error_row(doc_id: &str, kind: &str, message: &str) -> Vec<String> {
+    let mut row = vec![String::new(); CSV_COLUMNS.len()];
+    row[0] = doc_id.to_string();
+    row[CSV_ERROR_KIND] = kind.to_string();
+    row[CSV_ERROR_KIND + 1] = message.to_string();
+    row
+}
+
+/// One output line (a record or an error line) as CSV bytes, guard applied.
+pub fn csv_line(line: &crate::record::OutputLine) -> Result<Vec<u8>> {
+    let row = match line {
+        crate::record::OutputLine::Record(r) => csv_row(r)?,
+        crate::record::OutputLine::Error(e) => {
+            csv_error_row(&e.doc_id.0, &e.error.kind, &e.error.message)
+        }
+    };
+    csv_bytes([row.as_slice()])
 }
 
 fn opt_num<T: ToString>(v: Option<T>) -> String {
@@ -352,6 +392,17 @@ pub fn csv_row(r: &Record) -> Result<Vec<String>> {
         serde_json::to_string(&r.provenance)?,
         String::new(),
         String::new(),
+        r.speaker.key.clone().unwrap_or_default(),
+        r.speaker
+            .gender
+            .map(|g| serde_json::to_value(g).map(|v| v.as_str().unwrap_or_default().to_string()))
+            .transpose()?
+            .unwrap_or_default(),
+        if r.speaker.gender_evidence.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(&r.speaker.gender_evidence)?
+        },
     ])
 }
 
@@ -393,6 +444,9 @@ mod tests {
                 kind: SpeakerKind::Person,
                 role: None,
                 entity: Some("d1#e1".into()),
+                key: Some("ana ruiz".into()),
+                gender: None,
+                gender_evidence: Default::default(),
                 confidence: 0.5,
             },
             stance: Vec::new(),

@@ -83,6 +83,9 @@ pub fn schema() -> SchemaRef {
         text("provenance"),
         text("error_kind"),
         text("error_message"),
+        text("speaker_key"),
+        text("speaker_gender"),
+        text("speaker_gender_evidence"),
     ]))
 }
 
@@ -116,6 +119,9 @@ struct Columns {
     provenance: Vec<Option<String>>,
     error_kind: Vec<Option<String>>,
     error_message: Vec<Option<String>>,
+    key: Vec<Option<String>>,
+    gender: Vec<Option<String>>,
+    gender_evidence: Vec<Option<String>>,
 }
 
 fn offset(n: usize) -> i64 {
@@ -172,6 +178,20 @@ impl Columns {
             .push(Some(serde_json::to_string(&r.provenance)?));
         self.error_kind.push(None);
         self.error_message.push(None);
+        self.key.push(r.speaker.key.clone());
+        self.gender.push(
+            r.speaker
+                .gender
+                .map(serde_json::to_value)
+                .transpose()?
+                .and_then(|v| v.as_str().map(str::to_string)),
+        );
+        let evidence = &r.speaker.gender_evidence;
+        self.gender_evidence.push(
+            (!evidence.is_empty())
+                .then(|| serde_json::to_string(evidence))
+                .transpose()?,
+        );
         Ok(())
     }
 
@@ -199,6 +219,9 @@ impl Columns {
         self.provenance.push(None);
         self.error_kind.push(Some(kind.to_string()));
         self.error_message.push(Some(message.to_string()));
+        self.key.push(None);
+        self.gender.push(None);
+        self.gender_evidence.push(None);
     }
 
     /// Turns the buffered rows into a batch and empties the buffers.
@@ -247,6 +270,9 @@ impl Columns {
             text(c.provenance),
             text(c.error_kind),
             text(c.error_message),
+            text(c.key),
+            text(c.gender),
+            text(c.gender_evidence),
         ];
         Ok(RecordBatch::try_new(schema.clone(), columns)?)
     }

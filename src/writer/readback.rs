@@ -354,7 +354,14 @@ fn contract_line(mut flat: Map<String, Value>) -> LineResult {
     speaker.insert("mention".into(), mention);
     for (column, value) in std::mem::take(&mut flat) {
         if let Some(field) = column.strip_prefix("speaker_") {
-            speaker.insert(field.to_string(), value);
+            // An empty cell of a field a record may leave out (the gender evidence) is left
+            // out; the contract's own speaker fields stay, as null.
+            let core = [
+                "name", "kind", "role", "entity", "confidence", "key", "gender",
+            ];
+            if !value.is_null() || core.contains(&field) {
+                speaker.insert(field.to_string(), value);
+            }
         }
     }
     line["speaker"] = Value::Object(speaker);
@@ -368,7 +375,7 @@ mod tests {
     use crate::record::{OutputLine, Record};
     use crate::writer::{Destination, OutputWriter};
 
-    const RECORD: &str = r#"{"doc_id":"d1","quote_id":"d1:0-5","quote":{"text":"=a b","spans":[[0,1],[4,5]],"kind":"mixed"},"cue":null,"speaker":{"mention":{"text":"he","span":[7,9]},"name":"Ana Ruiz","kind":"person","role":null,"entity":"d1#e1","confidence":0.75},"stance":[{"target":"T","label":"favor","score":0.998,"basis":"model"}],"claim":{"checkworthy":true,"score":0.9},"meta":{"date":"2026-01-02","n":[1,2]},"provenance":{"pipeline":"0.1.0","models":{"attribution":"m@1#abc"}}}"#;
+    const RECORD: &str = r#"{"doc_id":"d1","quote_id":"d1:0-5","quote":{"text":"=a b","spans":[[0,1],[4,5]],"kind":"mixed"},"cue":null,"speaker":{"mention":{"text":"he","span":[7,9]},"name":"Ana Ruiz","kind":"person","role":null,"entity":"d1#e1","key":"ana ruiz","gender":"female","gender_evidence":{"pronoun":2},"confidence":0.75},"stance":[{"target":"T","label":"favor","score":0.998,"basis":"model"}],"claim":{"checkworthy":true,"score":0.9},"meta":{"date":"2026-01-02","n":[1,2]},"provenance":{"pipeline":"0.1.0","models":{"attribution":"m@1#abc"}}}"#;
 
     fn outcomes() -> Vec<DocOutcome> {
         let record: Record = serde_json::from_str(RECORD).unwrap();

@@ -91,16 +91,33 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
         let source = match cue {
             Some(c) => {
                 let sentence = analysis.sentence_at(c.range.start);
-                nearest(&sources, c.range.start, c.range.end, |s| {
+                let ok = |s: &TaggedSpan| {
                     analysis.sentence_at(s.range.start) == sentence && !inside(&s.range)
+                };
+                nearest(&sources, c.range.start, c.range.end, |s| {
+                    ok(s) && !is_addressee(text, &s.range)
                 })
+                .or_else(|| nearest(&sources, c.range.start, c.range.end, ok))
             }
-            None => nearest(&sources, first, last, |s| {
-                reach.holds(analysis, &s.range) && !inside(&s.range) && !blocked(&s.range)
-            }),
+            None => {
+                let ok = |s: &TaggedSpan| {
+                    reach.holds(analysis, &s.range) && !inside(&s.range) && !blocked(&s.range)
+                };
+                nearest(&sources, first, last, |s| {
+                    ok(s) && !is_addressee(text, &s.range)
+                })
+                .or_else(|| nearest(&sources, first, last, ok))
+            }
         };
         let mut cue = cue.map(|c| c.range.clone());
-        let mut source = source.map(|s| mention_head(text, &s.range));
+        // Only the one addressed is in reach ("he had assured Sherman that ..."): the speaker
+        // is the subject of the verb of telling, when it is a pronoun the tagger left out.
+        let mut source = source.map(|s| {
+            is_addressee(text, &s.range)
+                .then(|| teller(text, &s.range))
+                .flatten()
+                .unwrap_or_else(|| mention_head(text, &s.range))
+        });
         if let Some(speaker) = cue.as_ref().and_then(|c| reported_speaker(text, c)) {
             source = Some(speaker);
         }
@@ -202,6 +219,74 @@ fn reported_speaker(text: &str, cue: &NormRange) -> Option<NormRange> {
     }
     let start = cue.start + verb_end + cue_text[verb_end..as_at].find(object)?;
     Some(start..start + object.len())
+}
+
+/// Verbs whose object is the one spoken to, not the speaker: "he had assured Sherman that",
+/// "told reporters that".
+const ADDRESSING_VERBS: &[&str] = &[
+    "assured", "told", "tells", "tell", "informed", "reminded", "warned", "urged", "asked",
+    "convinced", "persuaded", "promised", "notified", "briefed", "advised", "assuring", "telling",
+    "informing", "reminding", "warning", "urging", "asking",
+];
+
+/// Whether a source mention is the object of a verb of telling ("assured Wendy Sherman"): the
+/// addressee of the words, whom linking takes as the speaker only when no one else is in reach.
+fn is_addressee(text: &str, range: &NormRange) -> bool {
+    let before = text[..range.start].trim_end();
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let addressing = |w: &String| ADDRESSING_VERBS.contains(&w.as_str());
+    if let Some(apposed) = before.strip_suffix(',') {
+        // "assured his U.S. counterpart, Deputy Secretary of State Wendy Sherman, that":
+        // the name set off after the one addressed is addressed too.
+        let clause = apposed.rsplit([';', ':', '“', '”', '"', ',', '\n']).next();
+        let w = words(clause.unwrap_or(""));
+        return w.iter().rev().take(6).any(addressing);
+    }
+    before.len() < range.start && words(before).last().is_some_and(addressing)
+}
+
+/// The pronoun subject of the verb of telling before an addressee: "he" in "he had assured
+/// his U.S. counterpart, Wendy Sherman". `None` unless the verb's subject is a personal
+/// pronoun within a few words.
+fn teller(text: &str, addressee: &NormRange) -> Option<NormRange> {
+    let before = &text[..addressee.start];
+    // Word ranges before the addressee, nearest first, at most ten.
+    let mut words: Vec<NormRange> = Vec::new();
+    let mut end = before.len();
+    for (i, c) in before.char_indices().rev() {
+        if c.is_alphanumeric() || c == '\'' || c == '’' {
+            continue;
+        }
+        if end > i + c.len_utf8() {
+            words.push(i + c.len_utf8()..end);
+            if words.len() >= 10 {
+                break;
+            }
+        }
+        // A sentence or quotation boundary; "U.S." is none.
+        let full_stop = c == '.' && before[..i].ends_with(char::is_lowercase);
+        if full_stop || matches!(c, ';' | ':' | '“' | '”' | '"') {
+            break;
+        }
+        end = i;
+    }
+    let lower = |r: &NormRange| text[r.clone()].to_lowercase();
+    let verb = words
+        .iter()
+        .position(|w| ADDRESSING_VERBS.contains(&lower(w).as_str()))?;
+    let auxiliaries = [
+        "had", "has", "have", "was", "is", "were", "would", "will", "also", "then", "had", "did",
+        "reportedly",
+    ];
+    let subject = words[verb + 1..]
+        .iter()
+        .find(|w| !auxiliaries.contains(&lower(w).as_str()))?;
+    matches!(lower(subject).as_str(), "he" | "she" | "they" | "i" | "we").then(|| subject.clone())
 }
 
 /// Whether a span is a quotation in quote marks (trailing punctuation allowed after the mark).
