@@ -47,7 +47,8 @@ _SPAN = T.StructType([T.StructField("start", T.LongType(), False),
                       T.StructField("end", T.LongType(), False)])
 _STANCE = T.StructType([T.StructField("target", T.StringType(), False),
                         T.StructField("label", T.StringType(), False),
-                        T.StructField("score", T.FloatType(), False)])
+                        T.StructField("score", T.FloatType(), False),
+                        T.StructField("basis", T.StringType(), False)])
 RECORD_SCHEMA = T.StructType([
     T.StructField("doc_id", T.StringType(), False),
     T.StructField("quote_id", T.StringType()),
@@ -72,6 +73,9 @@ RECORD_SCHEMA = T.StructType([
     T.StructField("provenance", T.StringType()),
     T.StructField("error_kind", T.StringType()),
     T.StructField("error_message", T.StringType()),
+    T.StructField("speaker_key", T.StringType()),
+    T.StructField("speaker_gender", T.StringType()),
+    T.StructField("speaker_gender_evidence", T.StringType()),
 ])
 
 # One row per input document.
@@ -218,7 +222,8 @@ def record_row(line):
     """A record or error line of the JSONL stream as a row of RECORD_SCHEMA, the way
     src/writer/parquet.rs lays it out."""
     if "error" in line:
-        return (line["doc_id"],) + (None,) * 20 + (line["error"]["kind"], line["error"]["message"])
+        return ((line["doc_id"],) + (None,) * 20
+                + (line["error"]["kind"], line["error"]["message"], None, None, None))
     q, cue, sp = line["quote"], line.get("cue"), line["speaker"]
     mention = sp.get("mention")
     claim = line.get("claim")
@@ -231,12 +236,16 @@ def record_row(line):
         int(mention["span"][1]) if mention else None,
         sp.get("name"), sp.get("kind"), sp.get("role"), sp.get("entity"),
         float(sp["confidence"]) if sp.get("confidence") is not None else None,
-        [(s["target"], s["label"], float(s["score"])) for s in line.get("stance") or []],
+        [(s["target"], s["label"], float(s["score"]), s.get("basis", "model"))
+         for s in line.get("stance") or []],
         claim["checkworthy"] if claim else None,
         float(claim["score"]) if claim else None,
         json.dumps(line.get("meta", {}), ensure_ascii=False, separators=(",", ":")),
         json.dumps(line.get("provenance", {}), ensure_ascii=False, separators=(",", ":")),
         None, None,
+        sp.get("key"), sp.get("gender"),
+        json.dumps(sp["gender_evidence"], ensure_ascii=False, separators=(",", ":"))
+        if sp.get("gender_evidence") else None,
     )
 
 
