@@ -632,19 +632,31 @@ fn rerun_with_new_targets_classifies_stance_again_without_extracting() {
 /// completed run's files: the output and index renamed back to their partial names (the index
 /// cut to its first `journalled` lines), the run state rebuilt from the manifest.
 fn make_interrupted(out: &Path, journalled: usize) {
+    make_interrupted_from(out, out, journalled);
+}
+
+/// [`make_interrupted`] for an output whose spool is not the output itself: a file run spools
+/// JSONL whatever its format, so `jsonl` (a JSONL run over the same input) gives the spool and
+/// its index, and `out`'s manifest the run's settings.
+fn make_interrupted_from(out: &Path, jsonl: &Path, journalled: usize) {
     let dir = out.parent().unwrap();
     let name = out.file_name().unwrap().to_string_lossy().into_owned();
     let hidden = |suffix: &str| dir.join(format!(".{name}{suffix}"));
     let m = manifest(out);
-    fs::rename(out, hidden(".partial")).unwrap();
-    let index = fs::read_to_string(dir.join(format!("{name}.docs"))).unwrap();
+    let spool_name = jsonl.file_name().unwrap().to_string_lossy().into_owned();
+    fs::rename(jsonl, hidden(".partial")).unwrap();
+    if out != jsonl {
+        fs::remove_file(out).unwrap();
+    }
+    let index = fs::read_to_string(dir.join(format!("{spool_name}.docs"))).unwrap();
     let cut: String = index
         .lines()
         .take(journalled)
         .map(|l| format!("{l}\n"))
         .collect();
     fs::write(hidden(".docs.partial"), cut).unwrap();
-    fs::remove_file(dir.join(format!("{name}.docs"))).unwrap();
+    fs::remove_file(dir.join(format!("{spool_name}.docs"))).unwrap();
+    let _ = fs::remove_file(dir.join(format!("{name}.docs")));
     let state = serde_json::json!({"config": m["config"], "models": m["models"], "started": m["started"], "resumed": []});
     fs::write(hidden(".run.partial"), state.to_string()).unwrap();
     fs::remove_file(dir.join(format!("{name}.manifest.json"))).unwrap();
@@ -781,12 +793,14 @@ fn resume_processes_edited_journalled_documents_again() {
     assert_eq!(m["resumed"].as_array().unwrap().len(), 1);
     assert!(partial_files(dir.path()).is_empty());
 
-    // CSV, with the very first document edited (the kept lines start after the header).
+    // CSV, with the very first document edited (the spool is JSONL whatever the format).
     let csv = dir.path().join("q.csv");
     let mut args = rules_args(&corpus, &csv);
     args.extend(["--format", "csv"]);
     run_ok(&args);
-    make_interrupted(&csv, 20);
+    let spool = dir.path().join("spool.jsonl");
+    run_ok(&rules_args(&corpus, &spool));
+    make_interrupted_from(&csv, &spool, 20);
     edit_document(&corpus, 0, edited);
     args.push("--resume");
     run_ok(&args);
