@@ -43,8 +43,8 @@ fn blocks(text: &str, lang: &str) -> Vec<String> {
     out
 }
 
-/// The quick start's files and commands run in `dir`; returns the first record written.
-fn run_quick_start(dir: &Path) -> Value {
+/// The quick start's files and commands run in `dir`; returns the records written.
+fn run_quick_start(dir: &Path) -> Vec<Value> {
     let text = readme();
     let quick = section(&text, "## Quick start");
     let article = &blocks(quick, "json")[0];
@@ -88,12 +88,13 @@ fn run_quick_start(dir: &Path) -> Value {
         ran += 1;
     }
     assert!(ran >= 4, "the quick start lists its newsquotes commands");
-    let first = std::fs::read_to_string(dir.join("quotes.jsonl")).unwrap();
-    let first = first
+    let records: Vec<Value> = std::fs::read_to_string(dir.join("quotes.jsonl"))
+        .unwrap()
         .lines()
-        .next()
-        .expect("the example article has quotes");
-    serde_json::from_str(first).unwrap()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!records.is_empty(), "the example article has quotes");
+    records
 }
 
 /// Every field path of a JSON value (`speaker.mention.span`), arrays by their first item.
@@ -129,10 +130,26 @@ fn field_paths(v: &Value) -> Vec<String> {
 #[test]
 fn the_quick_start_runs_and_the_example_record_has_every_field() {
     let dir = tempfile::tempdir().unwrap();
-    let real = run_quick_start(dir.path());
+    let records = run_quick_start(dir.path());
     let text = readme();
     let example = &blocks(section(&text, "## What a record holds"), "json")[0];
     let example: Value = serde_json::from_str(example).expect("the example record is JSON");
+    // The example is one of the quick start's own records, as the program writes it today.
+    let real = records
+        .iter()
+        .find(|r| r["quote_id"] == example["quote_id"])
+        .unwrap_or_else(|| {
+            panic!(
+                "the README's example record ({}) is not among the quick start's records",
+                example["quote_id"]
+            )
+        });
+    assert_eq!(
+        real["quote"], example["quote"],
+        "the example's quote as extracted"
+    );
+    assert_eq!(real["speaker"]["name"], example["speaker"]["name"]);
+    let real = real.clone();
     // Nulls in either hide the fields below them, so compare the fields both have filled in,
     // and require the top two levels in full.
     let (want, have) = (field_paths(&real), field_paths(&example));

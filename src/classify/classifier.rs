@@ -298,7 +298,8 @@ impl Classifier {
                     .into_iter()
                     .zip(chunk)
                 {
-                    out[i] = super::scoring::with_temperature(&self.read(&probs), self.temperature);
+                    out[i] =
+                        super::calibration::with_temperature(&self.read(&probs), self.temperature);
                 }
             }
             Ok(())

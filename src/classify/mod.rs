@@ -4,6 +4,7 @@
 //! trained and scored on live in [`crate::datasets`]; the `classify` command in
 //! [`crate::statements`].
 
+pub mod calibration;
 pub mod claims;
 pub mod classifier;
 pub mod hf;

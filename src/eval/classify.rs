@@ -76,7 +76,7 @@ impl Scored {
             .iter()
             .zip(&self.probs)
             .map(|(gold, probs)| {
-                let probs = crate::classify::scoring::with_temperature(probs, temperature);
+                let probs = crate::classify::calibration::with_temperature(probs, temperature);
                 let kept: Vec<f64> = labels
                     .iter()
                     .zip(&probs)
