@@ -213,47 +213,25 @@ impl RunFiles {
     }
 }
 
-/// The document index of a stream run, written as `--docs FILE` asks: atomically to a regular
-/// file (a killed run leaves no index that looks complete), in place to a pipe or device.
-enum DocsSink {
-    Atomic(crate::atomic::AtomicFile),
-    InPlace(std::io::BufWriter<std::fs::File>),
-}
+/// The document index of a stream run, written as `--docs FILE` asks: the writer's own
+/// [`Destination`] (atomically to a regular file, so a killed run leaves no index that looks
+/// complete; in place to a pipe or device).
+struct DocsSink(Destination);
 
 impl DocsSink {
     fn create(path: &Path) -> Result<Self> {
-        let in_place = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
-        if in_place {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(|source| Error::Path {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-            Ok(DocsSink::InPlace(std::io::BufWriter::new(file)))
-        } else {
-            Ok(DocsSink::Atomic(crate::atomic::AtomicFile::create(path)?))
-        }
+        Ok(DocsSink(Destination::file(path)?))
     }
 
     fn append(&mut self, entry: &DocEntry) -> Result<()> {
         use std::io::Write;
-        let out: &mut dyn Write = match self {
-            DocsSink::Atomic(f) => f,
-            DocsSink::InPlace(f) => f,
-        };
-        serde_json::to_writer(&mut *out, entry)?;
-        out.write_all(b"\n")?;
+        serde_json::to_writer(&mut self.0, entry)?;
+        self.0.write_all(b"\n")?;
         Ok(())
     }
 
     fn finish(self) -> Result<()> {
-        use std::io::Write;
-        match self {
-            DocsSink::Atomic(f) => f.commit(),
-            DocsSink::InPlace(mut f) => Ok(f.flush()?),
-        }
+        self.0.commit()
     }
 }
 
