@@ -835,4 +835,89 @@ mod tests {
         .unwrap();
         assert_eq!(each.iter().map(Vec::len).collect::<Vec<_>>(), [2, 0, 0]);
     }
+
+    #[test]
+    fn ukp_splits_by_topic_perspectrum_by_claim_and_news_pairs_read_as_the_pipeline_asks() {
+        let root = tempfile::tempdir().unwrap();
+        let ukp = root.path().join("ukp");
+        std::fs::create_dir_all(&ukp).unwrap();
+        let header = "topic\tretrievedUrl\tarchivedUrl\tsentenceHash\tsentence\tannotation\tset\n";
+        for topic in UKP_TOPICS {
+            std::fs::write(
+                ukp.join(format!("{topic}.tsv")),
+                format!(
+                    "{header}{topic}\tu\ta\th\tIt saves lives .\tArgument_for\ttrain\n\
+                     {topic}\tu\ta\th\tWhere did you get that ?\tNoArgument\ttest\n"
+                ),
+            )
+            .unwrap();
+        }
+        let set = detect(&ukp).unwrap();
+        assert_eq!(set.kind, SetKind::Ukp);
+        let test = load(&set, Split::Test).unwrap();
+        let targets: std::collections::BTreeSet<_> =
+            test.iter().map(|e| e.target.clone().unwrap()).collect();
+        assert_eq!(
+            targets.into_iter().collect::<Vec<_>>(),
+            ["death penalty", "school uniforms"],
+            "the test topics are held out whatever each row's own split says"
+        );
+        assert_eq!(
+            (test[0].label.as_str(), test[1].label.as_str()),
+            ("favor", "neutral")
+        );
+        assert_eq!(load(&set, Split::Train).unwrap().len(), 10);
+
+        let persp = root.path().join("perspectrum");
+        std::fs::create_dir_all(&persp).unwrap();
+        std::fs::write(
+            persp.join("dataset_split_v1.0.json"),
+            r#"{"1": "test", "2": "train"}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            persp.join("perspective_pool_v1.0.json"),
+            r#"[{"pId": 7, "text": "It protects children"}, {"pId": 8, "text": "It costs too much"}]"#,
+        )
+        .unwrap();
+        std::fs::write(
+            persp.join(SetKind::Perspectrum.marker()),
+            r#"[{"cId": 1, "text": "Vaccination must be compulsory", "perspectives": [
+                {"pids": [7, 99], "stance_label_3": "SUPPORT"},
+                {"pids": [8], "stance_label_3": "UNDERMINE"}]},
+               {"cId": 2, "text": "Zoos should close", "perspectives": [
+                {"pids": [8], "stance_label_3": "SUPPORT"}]}]"#,
+        )
+        .unwrap();
+        let set = detect(&persp).unwrap();
+        let test = load(&set, Split::Test).unwrap();
+        assert_eq!(test.len(), 2);
+        assert_eq!(
+            test[0].target.as_deref(),
+            Some("Vaccination must be compulsory")
+        );
+        assert_eq!(test[0].text, "It protects children");
+        assert_eq!(
+            (test[0].label.as_str(), test[1].label.as_str()),
+            ("favor", "against")
+        );
+
+        let news = root.path().join("news_stance");
+        std::fs::create_dir_all(&news).unwrap();
+        std::fs::write(
+            news.join("pairs.jsonl"),
+            r#"{"id": "n1", "speaker": "Ana Ruiz", "cue": "said", "quote": "We will build it", "target": "the bridge", "label": "favor"}
+{"id": "n2", "speaker": null, "cue": null, "quote": "Costs rose", "target": "the bridge", "label": "neutral"}
+"#,
+        )
+        .unwrap();
+        let set = detect(&news).unwrap();
+        let pairs = load(&set, Split::Test).unwrap();
+        assert_eq!(pairs[0].text, "Ana Ruiz said: We will build it");
+        assert_eq!(pairs[1].text, "Costs rose");
+        assert!(
+            load(&set, Split::Train).is_err(),
+            "the news set is for scoring only"
+        );
+    }
 }
