@@ -7,12 +7,12 @@ use newsquotes::classify::targets;
 use newsquotes::models::Precision;
 use newsquotes::models::Task;
 use newsquotes::progress::ProgressMode;
-use newsquotes::reader;
+use newsquotes::reader::{self, FieldPath};
 use newsquotes::run::manifest::RunConfig;
 use newsquotes::run::rerun::PreviousRun;
 use newsquotes::run::{self, RunRequest};
 use newsquotes::writer::Format;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Turns news corpora into datasets of who said what, and where they stand.
 #[derive(Parser, Debug)]
@@ -166,6 +166,12 @@ struct ExtractArgs {
     /// Documents larger than this many bytes get a `too_large` error line.
     #[arg(long, default_value_t = reader::DEFAULT_MAX_DOC_BYTES)]
     max_doc_bytes: u64,
+    /// JSONL field that holds the document id; dots reach into nested objects (doc.id).
+    #[arg(long, value_name = "PATH", default_value = "id")]
+    id_field: FieldPath,
+    /// JSONL field that holds the article text; dots reach into nested objects (article.body).
+    #[arg(long, value_name = "PATH", default_value = "text")]
+    text_field: FieldPath,
     /// Progress display on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     progress: ProgressMode,
@@ -215,6 +221,12 @@ struct RerunArgs {
     /// How our models compute on the CPU (default: the previous run's).
     #[arg(long, value_enum)]
     precision: Option<Precision>,
+    /// JSONL field that holds the document id (default: the previous run's).
+    #[arg(long, value_name = "PATH")]
+    id_field: Option<FieldPath>,
+    /// JSONL field that holds the article text (default: the previous run's).
+    #[arg(long, value_name = "PATH")]
+    text_field: Option<FieldPath>,
     /// Continue an interrupted rerun to the same -o OUT.
     #[arg(long)]
     resume: bool,
@@ -340,6 +352,8 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         precision: args.precision,
         max_doc_bytes: 0,
         split_records: None,
+        id_field: None,
+        text_field: None,
         inputs: vec![args.input.clone()],
     };
     let classification = run::build_classification(&config)?;
@@ -388,6 +402,8 @@ fn extract(args: ExtractArgs) -> Result<()> {
             precision: args.precision,
             max_doc_bytes: args.max_doc_bytes,
             split_records: args.split_records,
+            id_field: field_setting(args.id_field, FieldPath::id()),
+            text_field: field_setting(args.text_field, FieldPath::text()),
             inputs: args.inputs,
         },
         extractor: args.extractor,
@@ -402,7 +418,39 @@ fn extract(args: ExtractArgs) -> Result<()> {
     };
     let summary = run::execute(&req, None)?;
     eprintln!("{summary}");
-    Ok(())
+    check_not_all_failed(&summary, req.output.as_deref())
+}
+
+/// The run setting for an input field: `None` for the default, so that runs that read the
+/// default fields have the same configuration as runs from before the option.
+fn field_setting(given: FieldPath, default: FieldPath) -> Option<String> {
+    (given != default).then(|| given.to_string())
+}
+
+/// A run in which every document failed exits non-zero: it almost always means a wrong
+/// setting (the text under another field, say) rather than a corpus of broken documents.
+fn check_not_all_failed(summary: &run::summary::Summary, output: Option<&Path>) -> Result<()> {
+    let Some((kind, n)) = summary.all_failed() else {
+        return Ok(());
+    };
+    let hint = match kind {
+        "missing_field" => {
+            " (is the id or the text under another field? see --id-field and \
+                            --text-field)"
+        }
+        "invalid_json" => " (the JSONL input is not one JSON object per line)",
+        _ => "",
+    };
+    let lines = match output {
+        Some(out) => format!("the error lines in {}", out.display()),
+        None => "the error lines in the output".to_string(),
+    };
+    bail!(
+        "every document failed ({} of {}); the commonest error is {kind} ({n} documents){hint}; \
+         see {lines}",
+        summary.error_count(),
+        summary.documents
+    )
 }
 
 fn extractor_name(choice: ExtractorChoice) -> String {
@@ -452,6 +500,14 @@ fn rerun(args: RerunArgs) -> Result<()> {
             precision: args.precision.unwrap_or(before.precision),
             max_doc_bytes: before.max_doc_bytes,
             split_records: before.split_records,
+            id_field: match args.id_field {
+                Some(f) => field_setting(f, FieldPath::id()),
+                None => before.id_field.clone(),
+            },
+            text_field: match args.text_field {
+                Some(f) => field_setting(f, FieldPath::text()),
+                None => before.text_field.clone(),
+            },
             inputs: if args.inputs.is_empty() {
                 before.inputs.clone()
             } else {
@@ -470,5 +526,5 @@ fn rerun(args: RerunArgs) -> Result<()> {
     };
     let summary = run::execute(&req, Some(&previous))?;
     eprintln!("{summary}");
-    Ok(())
+    check_not_all_failed(&summary, req.output.as_deref())
 }

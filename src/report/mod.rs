@@ -65,7 +65,12 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         &scan.tally,
         manifest.as_ref().and_then(|m| m.documents),
     )?;
-    let contexts = (!inputs.is_empty()).then(|| context::attach(&inputs, &scan.rows));
+    let contexts = match &manifest {
+        Some(m) if !inputs.is_empty() => {
+            Some(context::attach(&inputs, m.read_options(), &scan.rows))
+        }
+        _ => None,
+    };
     let title = args.title.clone().unwrap_or_else(|| {
         let name = args
             .output

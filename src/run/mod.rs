@@ -40,7 +40,7 @@ use crate::pipeline;
 use crate::pipeline::stages::{ClaimsStage, StanceStage};
 use crate::pipeline::{BatchOptions, Pipeline};
 use crate::progress::{Progress, ProgressMode};
-use crate::reader::{self, DocResult, ReadOptions, SourceKind};
+use crate::reader::{self, DocResult, SourceKind};
 use crate::writer::{Destination, Format, OutputWriter};
 use journal::{DocEntry, JournalWriter};
 use lock::OutputLock;
@@ -405,6 +405,9 @@ fn user_facing(e: Error, files: Option<&RunFiles>, shown: &Path) -> Error {
 /// are taken over for unchanged documents when nothing that made them changed. Returns the
 /// run's summary (also written into the manifest).
 pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summary> {
+    // Mistakes on the command line stop the run before anything is loaded or written.
+    check_inputs(&req.config.inputs)?;
+    req.config.read_options()?;
     // A regular file gets the spool, index and manifest; stdout, devices and pipes are written
     // in place as a stream.
     let files = req
@@ -432,6 +435,23 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         .clone()
         .unwrap_or_else(|| PathBuf::from("stdout"));
     run_locked(req, previous, files.as_ref()).map_err(|e| user_facing(e, files.as_ref(), &shown))
+}
+
+/// Checks that every input named exists: a path that does not is a mistake on the command line
+/// (a typo, a wrong folder), so the run stops at once, naming it, rather than writing an output
+/// of error lines. Inputs that exist but cannot be read still become error lines.
+fn check_inputs(inputs: &[PathBuf]) -> Result<()> {
+    for input in inputs.iter().filter(|p| p.as_os_str() != "-") {
+        if let Err(source) = std::fs::metadata(input) {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                return Err(Error::Invalid(format!(
+                    "input {} does not exist",
+                    input.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The output of a run as it goes: the writer, the index, the counts, and on a resume with
@@ -544,13 +564,8 @@ fn run_locked(
         .then_some(STDIN_MAX_WAIT);
     let hashing = hash_inputs(&sources.sources);
     let progress = Progress::new(req.progress, sources.known_document_count());
-    let mut docs = reader::documents(
-        sources.sources,
-        ReadOptions {
-            max_doc_bytes: req.config.max_doc_bytes,
-        },
-    )
-    .warn_duplicates(true);
+    let mut docs =
+        reader::documents(sources.sources, req.config.read_options()?).warn_duplicates(true);
     let tally = docs.tally();
 
     let mut summary = Summary::default();
