@@ -235,8 +235,34 @@ struct RerunArgs {
     progress: ProgressMode,
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run_command(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {}", error_text(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error with its causes, each said once: a cause whose text the message already holds
+/// (`PATH: REASON` with REASON as its source, say) is not repeated under it.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    let mut said = text.clone();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if said.contains(&cause) {
+            continue;
+        }
+        text.push_str("\n  caused by: ");
+        text.push_str(&cause);
+        said.push_str(&cause);
+    }
+    text
+}
+
+fn run_command(cli: Cli) -> Result<()> {
     let result = match cli.command {
         Command::Extract(args) => extract(args),
         Command::Rerun(args) => rerun(args),
@@ -416,9 +442,50 @@ fn extract(args: ExtractArgs) -> Result<()> {
         command_line: std::env::args().collect(),
         previous_output: None,
     };
+    on_interrupt(&req);
     let summary = run::execute(&req, None)?;
     eprintln!("{summary}");
     check_not_all_failed(&summary, req.output.as_deref())
+}
+
+/// On Ctrl-C (SIGINT), says what is left and how to go on, then exits with 130 as a shell
+/// expects. A file run's partial output and document index stay on disk (the run writes them as
+/// it goes), so the same command with `--resume` continues where the run stopped.
+fn on_interrupt(req: &RunRequest) {
+    let message = match &req.output {
+        Some(out) if out.is_file() || !out.exists() => {
+            let mut command = req.command_line.clone();
+            if !command.iter().any(|a| a == "--resume") {
+                command.push("--resume".to_string());
+            }
+            let command: Vec<String> = command.iter().map(|a| shell_word(a)).collect();
+            format!(
+                "\nnewsquotes: interrupted; the partial output of {} is kept. To continue \
+                 where it stopped, run:\n  {}",
+                out.display(),
+                command.join(" ")
+            )
+        }
+        _ => "\nnewsquotes: interrupted".to_string(),
+    };
+    // Only fails when a handler is already set, which this process never does twice.
+    let _ = ctrlc::set_handler(move || {
+        eprintln!("{message}");
+        std::process::exit(130);
+    });
+}
+
+/// `word` as a shell reads it back: quoted when it holds anything but plain characters.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// The run setting for an input field: `None` for the default, so that runs that read the
@@ -524,6 +591,7 @@ fn rerun(args: RerunArgs) -> Result<()> {
         command_line: std::env::args().collect(),
         previous_output: Some(args.previous.clone()),
     };
+    on_interrupt(&req);
     let summary = run::execute(&req, Some(&previous))?;
     eprintln!("{summary}");
     check_not_all_failed(&summary, req.output.as_deref())

@@ -162,6 +162,42 @@ impl Sources {
     }
 }
 
+/// The number of documents, counted without parsing: `.txt` files are one each, plain JSONL
+/// files one per non-blank line. `None` when a source cannot be counted so (gzip, stdin) or a
+/// file cannot be read. For a progress display's total: it takes a pass over the JSONL bytes.
+pub fn count_documents(sources: &[Source]) -> Option<u64> {
+    use std::io::Read;
+    let mut total = 0u64;
+    let mut buf = vec![0u8; READ_BUFFER];
+    for source in sources {
+        match source.kind {
+            SourceKind::Txt | SourceKind::Unreadable => total += 1,
+            SourceKind::Jsonl => {
+                let mut file = File::open(&source.path).ok()?;
+                // A line counts when it holds anything but whitespace.
+                let mut blank = true;
+                loop {
+                    let n = file.read(&mut buf).ok()?;
+                    if n == 0 {
+                        break;
+                    }
+                    for &b in &buf[..n] {
+                        if b == b'\n' {
+                            total += u64::from(!blank);
+                            blank = true;
+                        } else if !b.is_ascii_whitespace() {
+                            blank = false;
+                        }
+                    }
+                }
+                total += u64::from(!blank);
+            }
+            SourceKind::JsonlGz | SourceKind::Stdin => return None,
+        }
+    }
+    Some(total)
+}
+
 /// The input type of a file name, if it is one.
 fn kind_of(path: &Path) -> Option<SourceKind> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
@@ -526,6 +562,18 @@ mod tests {
         assert_eq!(ids, ["x", "x~2", "x~3", "x~4", "x~5"]);
         assert_eq!(tally.duplicate_ids(), 3);
         assert_eq!(tally.blank_lines(), 2);
+    }
+
+    #[test]
+    fn plain_jsonl_lines_are_counted_for_the_progress_total() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), "a").unwrap();
+        fs::write(dir.path().join("b.jsonl"), "{}\n\n  \n{}\n{}").unwrap();
+        let found = discover(&[dir.path().to_path_buf()]);
+        assert_eq!(count_documents(&found.sources), Some(4));
+        fs::write(dir.path().join("c.jsonl.gz"), "").unwrap();
+        let found = discover(&[dir.path().to_path_buf()]);
+        assert_eq!(count_documents(&found.sources), None);
     }
 
     #[test]

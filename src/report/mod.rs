@@ -29,8 +29,8 @@ pub struct ReportArgs {
     /// The output of `newsquotes extract`, in any of its formats (JSONL, CSV, Parquet; a
     /// split output by its `-o` name).
     pub output: PathBuf,
-    /// The HTML file to write.
-    #[arg(short = 'o', long = "out")]
+    /// The HTML file to write (`--out` is accepted too).
+    #[arg(short = 'o', long = "output", alias = "out")]
     pub html: PathBuf,
     /// Speakers shown in the speaker and stance charts.
     #[arg(long, default_value_t = 20)]

@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 use crate::record::OutputLine;
 use crate::run::manifest::OutputFile;
 use crate::writer::parquet::ParquetWriter;
-use crate::writer::{csv_header, part_path, Destination, Format};
+use crate::writer::{part_path, Destination, Format};
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// One output file being written.
@@ -31,12 +31,13 @@ struct OpenPart {
 }
 
 impl OpenPart {
-    fn open(path: PathBuf, format: Format, stream_offset: u64) -> Result<Self> {
+    /// Opens a part; a CSV part starts with `header`, the spool's header line.
+    fn open(path: PathBuf, format: Format, stream_offset: u64, header: &[u8]) -> Result<Self> {
         let mut dest = Destination::file(&path)?;
         let part = match format {
             Format::Parquet => Part::Parquet(Box::new(ParquetWriter::new(dest)?)),
             Format::Csv => {
-                dest.write_all(&csv_header()?)?;
+                dest.write_all(header)?;
                 Part::Lines(dest)
             }
             Format::Jsonl => Part::Lines(dest),
@@ -130,9 +131,11 @@ pub fn finalize(
     };
     let mut reader = BufReader::with_capacity(1 << 20, File::open(spool).map_err(io)?);
     let mut position = 0u64;
+    // The CSV header (its columns depend on the run's targets) is the spool's first line: its
+    // cells are plain names, never quoted across lines.
+    let mut header = Vec::new();
     if format == Format::Csv {
-        let mut header = vec![0; csv_header()?.len()];
-        reader.read_exact(&mut header).map_err(io)?;
+        reader.read_until(b'\n', &mut header).map_err(io)?;
         position = header.len() as u64;
     }
     let name = |i: usize| match split_records {
@@ -140,12 +143,12 @@ pub fn finalize(
         None => target.to_path_buf(),
     };
     let mut done = Vec::new();
-    let mut part = OpenPart::open(name(0), format, position)?;
+    let mut part = OpenPart::open(name(0), format, position, &header)?;
     let mut bytes = Vec::new();
     for entry in entries {
         if split_records.is_some_and(|n| part.records >= n.max(1)) {
             done.push(part.close()?);
-            part = OpenPart::open(name(done.len()), format, position)?;
+            part = OpenPart::open(name(done.len()), format, position, &header)?;
         }
         let len = entry
             .end

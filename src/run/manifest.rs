@@ -147,6 +147,10 @@ pub struct RunManifest {
     /// For `rerun`: the output it started from.
     #[serde(default)]
     pub previous_output: Option<PathBuf>,
+    /// The long stance table beside the output (runs with targets only; see
+    /// `writer::stance_table`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance_table: Option<PathBuf>,
 }
 
 /// The current time as RFC 3339 UTC, to the second.

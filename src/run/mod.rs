@@ -41,7 +41,7 @@ use crate::pipeline::stages::{ClaimsStage, StanceStage};
 use crate::pipeline::{BatchOptions, Pipeline};
 use crate::progress::{Progress, ProgressMode};
 use crate::reader::{self, DocResult, SourceKind};
-use crate::writer::{Destination, Format, OutputWriter};
+use crate::writer::{CsvLayout, Destination, Format, OutputWriter};
 use journal::{DocEntry, JournalWriter};
 use lock::OutputLock;
 use manifest::OutputFile;
@@ -204,6 +204,15 @@ impl RunFiles {
     fn final_index(&self) -> PathBuf {
         manifest::sidecar(&self.target, ".docs")
     }
+}
+
+/// The names of the run's stance targets, in the targets file's order (none without
+/// `--targets`): the CSV output has two columns for each.
+fn target_names(config: &RunConfig) -> Result<Vec<String>> {
+    Ok(match &config.targets {
+        Some(path) => targets::read(path)?.into_iter().map(|t| t.name).collect(),
+        None => Vec::new(),
+    })
 }
 
 /// Inputs per forward pass of the classifiers.
@@ -549,6 +558,7 @@ fn run_locked(
         Format::Parquet => Format::Jsonl,
         other => other,
     };
+    let layout = CsvLayout::new(&target_names(&req.config)?);
 
     let sources = reader::discover(&req.config.inputs);
     if sources.ignored > 0 {
@@ -564,6 +574,11 @@ fn run_locked(
         .then_some(STDIN_MAX_WAIT);
     let hashing = hash_inputs(&sources.sources);
     let progress = Progress::new(req.progress, sources.known_document_count());
+    if sources.known_document_count().is_none() {
+        let counted = sources.sources.clone();
+        progress.total_later(move || reader::count_documents(&counted));
+    }
+    pipeline = pipeline.with_progress(progress.ticker());
     let mut docs =
         reader::documents(sources.sources, req.config.read_options()?).warn_duplicates(true);
     let tally = docs.tally();
@@ -592,7 +607,7 @@ fn run_locked(
                 Some(path) => Destination::file(path)?,
                 None => Destination::stdout(),
             };
-            (OutputWriter::new(spool_format, dest)?, None)
+            (OutputWriter::new(spool_format, dest, &layout)?, None)
         }
         Some(files) => {
             files.remove_stale_temporaries();
@@ -647,7 +662,7 @@ fn run_locked(
                         Some((k, item)) => {
                             let start = match k {
                                 0 if spool_format == Format::Csv => {
-                                    crate::writer::csv_header()?.len() as u64
+                                    layout.header_bytes()?.len() as u64
                                 }
                                 0 => 0,
                                 k => journal.entries[k - 1].end,
@@ -669,7 +684,7 @@ fn run_locked(
                     let dest = Destination::spool(&files.spool, Some(cut))?;
                     let index = JournalWriter::resume(&files.index, index_bytes)?;
                     (
-                        OutputWriter::with_header(spool_format, dest, false)?,
+                        OutputWriter::with_header(spool_format, dest, &layout, false)?,
                         Some(index),
                     )
                 }
@@ -679,11 +694,18 @@ fn run_locked(
                             "newsquotes: --resume: no interrupted run to {}; starting a new run",
                             files.target.display()
                         );
+                    } else if files.state.exists() || files.spool.exists() {
+                        eprintln!(
+                            "newsquotes: an interrupted run to {} left its partial output; \
+                             starting over from the first document (run with --resume to \
+                             continue it instead)",
+                            files.target.display()
+                        );
                     }
                     crate::atomic::write_json_atomically(&files.state, &state)?;
                     let dest = Destination::spool(&files.spool, None)?;
                     let index = JournalWriter::create(&files.index)?;
-                    (OutputWriter::new(spool_format, dest)?, Some(index))
+                    (OutputWriter::new(spool_format, dest, &layout)?, Some(index))
                 }
             }
         }
@@ -745,6 +767,7 @@ fn run_locked(
             crate::atomic::write_json_atomically(&files.state, &state)?;
             remove_if_present(&files.spool)?;
             manifest.outputs = outputs;
+            manifest.stance_table = write_stance_table(req, files)?;
             complete(files, manifest)?;
         }
         _ => {
@@ -791,7 +814,19 @@ fn new_manifest(
         finished: String::new(),
         resumed: state.resumed.clone(),
         previous_output: req.previous_output.clone(),
+        stance_table: None,
     }
+}
+
+/// Writes the long stance table beside a file output of a run with targets
+/// ([`crate::writer::stance_table`]), from the output files in place.
+fn write_stance_table(req: &RunRequest, files: &RunFiles) -> Result<Option<PathBuf>> {
+    if req.config.targets.is_none() {
+        return Ok(None);
+    }
+    let table = crate::writer::stance_table::path_for(&files.target, req.format);
+    crate::writer::stance_table::write(&files.target, &table, req.format)?;
+    Ok(Some(table))
 }
 
 /// The last steps of a run whose output files are in place: the index gets its final name and
@@ -879,6 +914,7 @@ fn finish_interrupted(
     let inputs = hashing.join().unwrap_or_default();
     let mut manifest = new_manifest(req, models, inputs, &summary, &state);
     manifest.outputs = outputs;
+    manifest.stance_table = write_stance_table(req, files)?;
     complete(files, manifest)?;
     eprintln!(
         "newsquotes: the interrupted run to {} had written its output ({} documents); its \
