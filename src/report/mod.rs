@@ -242,7 +242,65 @@ fn sections(t: &Tally, documents: u64, top: usize) -> Result<Vec<Section>> {
         svg: Some(charts::horizontal_bars(&shares, "records")?),
     });
     out.push(stance_section(t, top)?);
+    out.push(outlet_section(t, top)?);
+    out.push(checkworthy_section(t)?);
     Ok(out)
+}
+
+/// Quotes per outlet (`meta.source`), the largest first, when the records carry one.
+fn outlet_section(t: &Tally, top: usize) -> Result<Section> {
+    let mut outlets: Vec<(String, u64)> = t
+        .outlets
+        .iter()
+        .map(|(name, n)| (name.clone(), *n))
+        .collect();
+    outlets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total = outlets.len();
+    outlets.truncate(top);
+    let without: u64 = t.records - t.outlets.values().sum::<u64>();
+    Ok(Section {
+        id: "chart-outlets",
+        heading: format!("Quotes per outlet (top {} of {total})", outlets.len()),
+        note: if outlets.is_empty() {
+            Some("No outlets in this output (records carry no meta.source).".to_string())
+        } else {
+            (without > 0).then(|| format!("{without} records have no meta.source."))
+        },
+        svg: (!outlets.is_empty())
+            .then(|| charts::horizontal_bars(&outlets, "records"))
+            .transpose()?,
+    })
+}
+
+/// The share of quotes the check-worthiness model found worth checking.
+fn checkworthy_section(t: &Tally) -> Result<Section> {
+    if t.claims == 0 {
+        return Ok(Section {
+            id: "chart-checkworthy",
+            heading: "Check-worthy quotes".to_string(),
+            note: Some(
+                "No check-worthiness scores in this output (run without --no-claims).".to_string(),
+            ),
+            svg: None,
+        });
+    }
+    let share = percent(t.checkworthy, t.claims);
+    let bars = vec![
+        (format!("check-worthy ({share:.1} %)"), t.checkworthy),
+        (
+            format!("not check-worthy ({:.1} %)", 100.0 - share),
+            t.claims - t.checkworthy,
+        ),
+    ];
+    Ok(Section {
+        id: "chart-checkworthy",
+        heading: "Check-worthy quotes".to_string(),
+        note: Some(format!(
+            "{} of {} scored quotes are check-worthy claims ({share:.1} %).",
+            t.checkworthy, t.claims
+        )),
+        svg: Some(charts::horizontal_bars(&bars, "records")?),
+    })
 }
 
 fn time_section(t: &Tally) -> Result<Section> {
@@ -346,8 +404,10 @@ mod tests {
         ] {
             assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
         }
-        assert_eq!(page.matches("<svg").count(), 6);
-        assert_eq!(page.matches("<tr><td class=\"num\">").count(), 4);
+        // Six charts, the check-worthy share; no outlets in these records (a note instead).
+        assert_eq!(page.matches("<svg").count(), 7);
+        assert!(page.contains("No outlets in this output"));
+        assert_eq!(page.matches("<tr data-conf=").count(), 4);
         assert!(page.contains("No run manifest"));
     }
 }
