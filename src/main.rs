@@ -7,12 +7,12 @@ use newsquotes::classify::targets;
 use newsquotes::models::Precision;
 use newsquotes::models::Task;
 use newsquotes::progress::ProgressMode;
-use newsquotes::reader;
+use newsquotes::reader::{self, FieldPath};
 use newsquotes::run::manifest::RunConfig;
 use newsquotes::run::rerun::PreviousRun;
 use newsquotes::run::{self, RunRequest};
 use newsquotes::writer::Format;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Turns news corpora into datasets of who said what, and where they stand.
 #[derive(Parser, Debug)]
@@ -179,6 +179,12 @@ struct ExtractArgs {
     /// speakers whose gender the text never tells; without it, gender comes from the text only.
     #[arg(long, value_name = "FILE")]
     gender_names: Option<PathBuf>,
+    /// JSONL field that holds the document id; dots reach into nested objects (doc.id).
+    #[arg(long, value_name = "PATH", default_value = "id")]
+    id_field: FieldPath,
+    /// JSONL field that holds the article text; dots reach into nested objects (article.body).
+    #[arg(long, value_name = "PATH", default_value = "text")]
+    text_field: FieldPath,
     /// Progress display on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     progress: ProgressMode,
@@ -228,6 +234,12 @@ struct RerunArgs {
     /// How our models compute on the CPU (default: the previous run's).
     #[arg(long, value_enum)]
     precision: Option<Precision>,
+    /// JSONL field that holds the document id (default: the previous run's).
+    #[arg(long, value_name = "PATH")]
+    id_field: Option<FieldPath>,
+    /// JSONL field that holds the article text (default: the previous run's).
+    #[arg(long, value_name = "PATH")]
+    text_field: Option<FieldPath>,
     /// Continue an interrupted rerun to the same -o OUT.
     #[arg(long)]
     resume: bool,
@@ -236,8 +248,34 @@ struct RerunArgs {
     progress: ProgressMode,
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run_command(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {}", error_text(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error with its causes, each said once: a cause whose text the message already holds
+/// (`PATH: REASON` with REASON as its source, say) is not repeated under it.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    let mut said = text.clone();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if said.contains(&cause) {
+            continue;
+        }
+        text.push_str("\n  caused by: ");
+        text.push_str(&cause);
+        said.push_str(&cause);
+    }
+    text
+}
+
+fn run_command(cli: Cli) -> Result<()> {
     let result = match cli.command {
         Command::Extract(args) => extract(args),
         Command::Rerun(args) => rerun(args),
@@ -353,6 +391,8 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         precision: args.precision,
         max_doc_bytes: 0,
         split_records: None,
+        id_field: None,
+        text_field: None,
         inputs: vec![args.input.clone()],
         min_confidence: None,
         gender_names: None,
@@ -410,6 +450,8 @@ fn extract(args: ExtractArgs) -> Result<()> {
             precision: args.precision,
             max_doc_bytes: args.max_doc_bytes,
             split_records: args.split_records,
+            id_field: field_setting(args.id_field, FieldPath::id()),
+            text_field: field_setting(args.text_field, FieldPath::text()),
             inputs: args.inputs,
             min_confidence,
             gender_names: args.gender_names,
@@ -425,9 +467,82 @@ fn extract(args: ExtractArgs) -> Result<()> {
         command_line: std::env::args().collect(),
         previous_output: None,
     };
+    on_interrupt(&req);
     let summary = run::execute(&req, None)?;
     eprintln!("{summary}");
-    Ok(())
+    check_not_all_failed(&summary, req.output.as_deref())
+}
+
+/// On Ctrl-C (SIGINT), says what is left and how to go on, then exits with 130 as a shell
+/// expects. A file run's partial output and document index stay on disk (the run writes them as
+/// it goes), so the same command with `--resume` continues where the run stopped.
+fn on_interrupt(req: &RunRequest) {
+    let message = match &req.output {
+        Some(out) if out.is_file() || !out.exists() => {
+            let mut command = req.command_line.clone();
+            if !command.iter().any(|a| a == "--resume") {
+                command.push("--resume".to_string());
+            }
+            let command: Vec<String> = command.iter().map(|a| shell_word(a)).collect();
+            format!(
+                "\nnewsquotes: interrupted; the partial output of {} is kept. To continue \
+                 where it stopped, run:\n  {}",
+                out.display(),
+                command.join(" ")
+            )
+        }
+        _ => "\nnewsquotes: interrupted".to_string(),
+    };
+    // Only fails when a handler is already set, which this process never does twice.
+    let _ = ctrlc::set_handler(move || {
+        eprintln!("{message}");
+        std::process::exit(130);
+    });
+}
+
+/// `word` as a shell reads it back: quoted when it holds anything but plain characters.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// The run setting for an input field: `None` for the default, so that runs that read the
+/// default fields have the same configuration as runs from before the option.
+fn field_setting(given: FieldPath, default: FieldPath) -> Option<String> {
+    (given != default).then(|| given.to_string())
+}
+
+/// A run in which every document failed exits non-zero: it almost always means a wrong
+/// setting (the text under another field, say) rather than a corpus of broken documents.
+fn check_not_all_failed(summary: &run::summary::Summary, output: Option<&Path>) -> Result<()> {
+    let Some((kind, n)) = summary.all_failed() else {
+        return Ok(());
+    };
+    let hint = match kind {
+        "missing_field" => {
+            " (is the id or the text under another field? see --id-field and \
+                            --text-field)"
+        }
+        "invalid_json" => " (the JSONL input is not one JSON object per line)",
+        _ => "",
+    };
+    let lines = match output {
+        Some(out) => format!("the error lines in {}", out.display()),
+        None => "the error lines in the output".to_string(),
+    };
+    bail!(
+        "every document failed ({} of {}); the commonest error is {kind} ({n} documents){hint}; \
+         see {lines}",
+        summary.error_count(),
+        summary.documents
+    )
 }
 
 fn extractor_name(choice: ExtractorChoice) -> String {
@@ -477,6 +592,14 @@ fn rerun(args: RerunArgs) -> Result<()> {
             precision: args.precision.unwrap_or(before.precision),
             max_doc_bytes: before.max_doc_bytes,
             split_records: before.split_records,
+            id_field: match args.id_field {
+                Some(f) => field_setting(f, FieldPath::id()),
+                None => before.id_field.clone(),
+            },
+            text_field: match args.text_field {
+                Some(f) => field_setting(f, FieldPath::text()),
+                None => before.text_field.clone(),
+            },
             inputs: if args.inputs.is_empty() {
                 before.inputs.clone()
             } else {
@@ -497,7 +620,8 @@ fn rerun(args: RerunArgs) -> Result<()> {
         command_line: std::env::args().collect(),
         previous_output: Some(args.previous.clone()),
     };
+    on_interrupt(&req);
     let summary = run::execute(&req, Some(&previous))?;
     eprintln!("{summary}");
-    Ok(())
+    check_not_all_failed(&summary, req.output.as_deref())
 }

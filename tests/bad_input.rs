@@ -302,22 +302,111 @@ fn stdin_jsonl_streams_through() {
 }
 
 #[test]
-fn missing_input_files_are_error_lines_not_failures() {
+fn a_missing_input_path_stops_the_run_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.txt");
     fs::write(&good, ARTICLE).unwrap();
     let missing = dir.path().join("missing.txt");
-    let out = run(&[missing.to_str().unwrap(), good.to_str().unwrap()], None);
+    let out_file = dir.path().join("out.jsonl");
+    let out = run(
+        &[
+            missing.to_str().unwrap(),
+            good.to_str().unwrap(),
+            "-o",
+            out_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!out.status.success(), "a missing input must fail the run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("input {} does not exist", missing.display())),
+        "{err}"
+    );
+    // Nothing was started: no output, no run files.
+    let left: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "good.txt")
+        .collect();
+    assert!(left.is_empty(), "files left: {left:?}");
+}
+
+#[test]
+fn a_run_where_every_document_failed_exits_non_zero_with_the_commonest_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    fs::write(
+        &input,
+        "{\"id\": \"a\", \"body\": \"The mayor said it.\"}\n\
+         {\"id\": \"b\", \"body\": \"The chair said no.\"}\n\
+         {broken\n",
+    )
+    .unwrap();
+    let out = run(&[input.to_str().unwrap()], None);
+    assert!(
+        !out.status.success(),
+        "every document failed: must exit non-zero"
+    );
+    // Every document is still accounted for, with an error line each.
+    let lines = lines(&out);
+    assert_eq!(errors(&lines).len(), 3);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "every document failed (3 of 3); the commonest error is missing_field (2 documents)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("--text-field"), "{err}");
+}
+
+#[test]
+fn id_and_text_fields_are_read_from_the_fields_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let line = |id: &str, text: &str| {
+        serde_json::json!({"meta": {"no": id}, "article": {"title": "T", "body": text}, "source": "Gazette"})
+            .to_string()
+    };
+    fs::write(
+        &input,
+        format!("{}\n{}\n", line("n1", ARTICLE), line("n2", "Nobody spoke.")),
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "--id-field",
+            "meta.no",
+            "--text-field",
+            "article.body",
+            input.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_ok(&out);
     let lines = lines(&out);
-    assert_eq!(
-        errors(&lines)
-            .get(missing.to_str().unwrap())
-            .map(String::as_str),
-        Some("io")
-    );
-    assert!(record_docs(&lines).iter().all(|d| d == "good"));
+    assert!(errors(&lines).is_empty(), "{:?}", errors(&lines));
+    assert_eq!(record_docs(&lines), ["n1"]);
+    // The text field is not copied into meta; the rest of its object is.
+    let meta = &lines[0]["meta"];
+    assert_eq!(meta["article"], serde_json::json!({"title": "T"}), "{meta}");
+    assert_eq!(meta["source"], "Gazette");
     assert_eq!(summary_documents(&out), 2);
+    // Offsets index the text that was read.
+    assert_records_sane(
+        &lines,
+        &[("n1", ARTICLE), ("n2", "Nobody spoke.")]
+            .into_iter()
+            .collect(),
+    );
+    // A malformed path is refused by the command line.
+    let out = run(
+        &["--text-field", "article..body", input.to_str().unwrap()],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a field path"));
 }
 
 /// Text with quote marks that never close, or close without opening.

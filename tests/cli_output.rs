@@ -97,7 +97,9 @@ fn output_file_appears_only_when_the_run_completes() {
         writeln!(
             stdin,
             "{}",
-            serde_json::json!({"id": format!("p{i}"), "text": ""})
+            // One document without quotes and 49 error lines: a run where every document
+            // failed would exit non-zero.
+            serde_json::json!({"id": format!("p{i}"), "text": if i == 0 { "No quotes here." } else { "" }})
         )
         .unwrap();
     }
@@ -133,7 +135,7 @@ fn output_file_appears_only_when_the_run_completes() {
     let status = child.wait().unwrap();
     assert!(status.success());
     let text = fs::read_to_string(&out_path).unwrap();
-    assert_eq!(text.lines().count(), 50);
+    assert_eq!(text.lines().count(), 49);
     assert_eq!(
         names(),
         [
@@ -192,12 +194,18 @@ fn csv_has_the_header_and_one_row_per_record_or_error() {
     let mut rd = csv::Reader::from_path(&csv_path).unwrap();
     let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header[0], "doc_id");
-    // The 23 columns keep their places; speaker_key, speaker_gender and
-    // speaker_gender_evidence were added at the end.
+    // The 23 columns of the first version keep their places; speaker_key, speaker_gender and
+    // speaker_gender_evidence, then quote_start/quote_end were added at the end.
     assert_eq!(header[22], "error_message");
     assert_eq!(
         header[23..],
-        ["speaker_key", "speaker_gender", "speaker_gender_evidence"]
+        [
+            "speaker_key",
+            "speaker_gender",
+            "speaker_gender_evidence",
+            "quote_start",
+            "quote_end"
+        ]
     );
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), lines.len(), "one row per JSONL line");
@@ -205,7 +213,12 @@ fn csv_has_the_header_and_one_row_per_record_or_error() {
         assert_eq!(&row[0], line["doc_id"].as_str().unwrap());
         match line.get("error") {
             Some(e) => assert_eq!(&row[21], e["kind"].as_str().unwrap()),
-            None => assert_eq!(&row[1], line["quote_id"].as_str().unwrap()),
+            None => {
+                assert_eq!(&row[1], line["quote_id"].as_str().unwrap());
+                let spans = line["quote"]["spans"].as_array().unwrap();
+                assert_eq!(row[23].parse::<u64>().unwrap(), spans[0][0]);
+                assert_eq!(row[24].parse::<u64>().unwrap(), spans[spans.len() - 1][1]);
+            }
         }
     }
 }
@@ -297,4 +310,63 @@ fn a_reader_that_stops_early_is_not_an_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{}: {stderr}", out.status);
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_keeps_the_partial_output_and_says_how_to_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus(dir.path(), 4000);
+    let out_path = dir.path().join("out.jsonl");
+    let child = bin()
+        .args(["--extractor", "rules", "-o"])
+        .arg(&out_path)
+        .arg(&input)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once some documents are journalled.
+    let index = dir.path().join(".out.jsonl.docs.partial");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while fs::metadata(&index).map_or(0, |m| m.len()) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        // The run finished before the signal arrived: nothing to check on this machine.
+        eprintln!("SKIPPED: the run finished before Ctrl-C");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted; the partial output of"), "{err}");
+    assert!(err.contains(" --resume"), "{err}");
+    assert!(
+        !out_path.exists(),
+        "an interrupted run must not leave the output"
+    );
+    assert!(index.exists(), "the partial files are kept");
+    // Without --resume, the leftovers are said to be started over.
+    let again = run(&[
+        "--extractor",
+        "rules",
+        "-o",
+        out_path.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert!(again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("starting over from the first document"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 }

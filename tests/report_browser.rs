@@ -12,9 +12,9 @@ use std::process::{Command, Output, Stdio};
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The main bar colour of the charts (`report::charts::MAIN`).
 const MAIN_RGB: [u8; 3] = [31, 111, 235];
-const CHART_IDS: [&str; 7] = [
+const CHART_IDS: [&str; 9] = [
     "chart-speakers", "chart-speaker-kinds", "chart-per-document", "chart-time",
-    "chart-quote-kinds", "chart-gender", "chart-stance",
+    "chart-quote-kinds", "chart-gender", "chart-stance", "chart-outlets", "chart-checkworthy",
 ];
 
 fn newsquotes(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
@@ -45,6 +45,17 @@ fn extract_rules(input: &Path, dir: &Path) -> PathBuf {
 fn report(output: &Path, html: &Path) -> String {
     newsquotes(&[&"report", &output, &"-o", &html]);
     fs::read_to_string(html).expect("the report was written")
+}
+
+/// The HTML of the section with element id `id`.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id} in the page"));
+    let end = html[start..]
+        .find("</section>")
+        .map_or(html.len(), |e| start + e);
+    &html[start..end]
 }
 
 fn record_lines(output: &Path) -> usize {
@@ -208,6 +219,37 @@ fn report_on_the_sample_corpus_runs_and_paints_in_chromium() {
         html.contains("<mark>"),
         "no quote shown in its source context"
     );
+    // The sample's JSONL feed names its outlet; the claims model scores every quote.
+    let outlets = section(&html, "chart-outlets");
+    assert!(
+        outlets.contains("Northwind Wire") && outlets.contains("<svg"),
+        "{outlets}"
+    );
+    let checkworthy = section(&html, "chart-checkworthy");
+    assert!(
+        checkworthy.contains("scored quotes are check-worthy claims")
+            && checkworthy.contains("<svg"),
+        "{checkworthy}"
+    );
+    // The quote table has stance and claim columns and a confidence filter.
+    let table = section(&html, "quote-table");
+    assert!(
+        table.contains("id=\"minconf\"")
+            && table.contains("<th data-type=\"num\">check-worthy</th>")
+    );
+    assert!(
+        table.contains("<tr data-conf=\""),
+        "rows carry their confidence for the filter"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&html_path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o644,
+            "the report is readable by others, as any output"
+        );
+    }
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http://cdn"));
 
     let Some(bin) = chromium() else { return };
@@ -330,13 +372,14 @@ fn report_on_polnear_dev_has_every_chart_and_row() {
             "no {id} in the page"
         );
     }
-    // Brat text files carry no dates and the run no targets: those two charts give notes.
-    // The gender chart is drawn: PolNeAR quotes named people.
+    // Brat text files carry no dates or outlets and the run no targets: those charts give
+    // notes; the gender chart (PolNeAR quotes named people) and the check-worthy share are
+    // drawn.
     let dated = !html.contains("No dates in this output");
     assert!(!html.contains("No quotes of named people"));
-    assert_eq!(html.matches("<svg").count(), 5 + usize::from(dated));
+    assert_eq!(html.matches("<svg").count(), 6 + usize::from(dated));
     assert!(html.contains("run extract with --targets"));
-    let rows = html.matches("<tr><td class=\"num\">").count();
+    let rows = html.matches("<tr data-conf=").count();
     assert_eq!(rows, records.min(5000));
     assert!(
         html.matches("<mark>").count() >= rows,

@@ -23,6 +23,7 @@ as `--archives newsquotes-VERSION-linux-x86_64.tar.gz#newsquotes`). It
 """
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
@@ -47,7 +48,7 @@ _SPAN = T.StructType([T.StructField("start", T.LongType(), False),
                       T.StructField("end", T.LongType(), False)])
 _STANCE = T.StructType([T.StructField("target", T.StringType(), False),
                         T.StructField("label", T.StringType(), False),
-                        T.StructField("score", T.FloatType(), False),
+                        T.StructField("score", T.DoubleType(), False),
                         T.StructField("basis", T.StringType(), False)])
 RECORD_SCHEMA = T.StructType([
     T.StructField("doc_id", T.StringType(), False),
@@ -65,10 +66,10 @@ RECORD_SCHEMA = T.StructType([
     T.StructField("speaker_kind", T.StringType()),
     T.StructField("speaker_role", T.StringType()),
     T.StructField("speaker_entity", T.StringType()),
-    T.StructField("speaker_confidence", T.FloatType()),
+    T.StructField("speaker_confidence", T.DoubleType()),
     T.StructField("stance", T.ArrayType(_STANCE, False)),
     T.StructField("claim_checkworthy", T.BooleanType()),
-    T.StructField("claim_score", T.FloatType()),
+    T.StructField("claim_score", T.DoubleType()),
     T.StructField("meta", T.StringType()),
     T.StructField("provenance", T.StringType()),
     T.StructField("error_kind", T.StringType()),
@@ -76,6 +77,12 @@ RECORD_SCHEMA = T.StructType([
     T.StructField("speaker_key", T.StringType()),
     T.StructField("speaker_gender", T.StringType()),
     T.StructField("speaker_gender_evidence", T.StringType()),
+    T.StructField("quote_start", T.LongType()),
+    T.StructField("quote_end", T.LongType()),
+    T.StructField("date", T.DateType()),
+    T.StructField("source", T.StringType()),
+    T.StructField("url", T.StringType()),
+    T.StructField("title", T.StringType()),
 ])
 
 # One row per input document.
@@ -218,13 +225,34 @@ def _spans(spans):
     return [(int(s), int(e)) for s, e in spans]
 
 
+def _date(value):
+    """`meta.date` as a date when it starts with a valid YYYY-MM-DD (then the end, a `T` or a
+    space), as src/writer/parquet.rs's `date_days` reads it; else None."""
+    if not isinstance(value, str):
+        return None
+    t = value.strip()
+    if len(t) < 10 or (len(t) > 10 and t[10] not in "T "):
+        return None
+    try:
+        return datetime.date(int(t[0:4]), int(t[5:7]), int(t[8:10])) if (
+            t[4] == "-" and t[7] == "-" and t[0:4].isdigit() and t[5:7].isdigit()
+            and t[8:10].isdigit()) else None
+    except ValueError:
+        return None
+
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
 def record_row(line):
     """A record or error line of the JSONL stream as a row of RECORD_SCHEMA, the way
     src/writer/parquet.rs lays it out."""
     if "error" in line:
         return ((line["doc_id"],) + (None,) * 20
-                + (line["error"]["kind"], line["error"]["message"], None, None, None))
+                + (line["error"]["kind"], line["error"]["message"]) + (None,) * 9)
     q, cue, sp = line["quote"], line.get("cue"), line["speaker"]
+    meta = line.get("meta") or {}
     mention = sp.get("mention")
     claim = line.get("claim")
     return (
@@ -246,6 +274,10 @@ def record_row(line):
         sp.get("key"), sp.get("gender"),
         json.dumps(sp["gender_evidence"], ensure_ascii=False, separators=(",", ":"))
         if sp.get("gender_evidence") else None,
+        int(q["spans"][0][0]) if q["spans"] else None,
+        int(q["spans"][-1][1]) if q["spans"] else None,
+        _date(meta.get("date")),
+        _text(meta.get("source")), _text(meta.get("url")), _text(meta.get("title")),
     )
 
 

@@ -38,6 +38,8 @@ pub struct Pipeline<'a> {
     provenance: Provenance,
     reuse: Option<Box<dyn Reuse + 'a>>,
     reclassify_reused: bool,
+    /// Called per document when its attribution is done ([`Pipeline::with_progress`]).
+    progress: Option<Box<dyn Fn() + Send + Sync + 'a>>,
 }
 
 /// Records already computed for a document, e.g. by an earlier run over the same text with the
@@ -129,6 +131,7 @@ impl<'a> Pipeline<'a> {
             },
             reuse: None,
             reclassify_reused: false,
+            progress: None,
         };
         for stage in stages {
             pipeline = pipeline.with_stage(stage);
@@ -179,6 +182,13 @@ impl<'a> Pipeline<'a> {
         self
     }
 
+    /// Calls `tick` once per document as soon as its attribution is done (see
+    /// [`StageContext::attributed`]), for a progress display.
+    pub fn with_progress(mut self, tick: Box<dyn Fn() + Send + Sync + 'a>) -> Self {
+        self.progress = Some(tick);
+        self
+    }
+
     /// Stage name to model id, as written into every record's provenance.
     pub fn provenance(&self) -> &Provenance {
         &self.provenance
@@ -218,6 +228,7 @@ impl<'a> Pipeline<'a> {
         let cx = StageContext {
             pool,
             provenance: &self.provenance,
+            attributed: self.progress.as_deref().map(|f| f as &(dyn Fn() + Sync)),
         };
         for stage in &self.stages {
             let works = stage.works_on();

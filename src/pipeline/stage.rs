@@ -27,6 +27,9 @@ pub struct StageContext<'p> {
     pub pool: &'p rayon::ThreadPool,
     /// Stage name to model id, as every record's provenance carries it.
     pub provenance: &'p Provenance,
+    /// Called once per document when its attribution is done (the bulk of a document's work),
+    /// so that a progress display moves document by document rather than chunk by chunk.
+    pub attributed: Option<&'p (dyn Fn() + Sync)>,
 }
 
 /// One step of the pipeline.

@@ -67,16 +67,17 @@ impl Stage for AttributionStage<'_> {
 
     fn process(&self, docs: &mut [&mut Annotated], cx: &StageContext) {
         each_document(docs, cx.pool, |doc| {
-            let found = self
-                .extractor
-                .extract(&doc.doc, doc.analysis()?)
-                .map_err(|e| {
-                    crate::error::DocError::new(
-                        doc.doc.id.0.clone(),
-                        DocErrorKind::Processing,
-                        format!("attribution failed: {e}"),
-                    )
-                })?;
+            let found = self.extractor.extract(&doc.doc, doc.analysis()?);
+            if let Some(tick) = cx.attributed {
+                tick();
+            }
+            let found = found.map_err(|e| {
+                crate::error::DocError::new(
+                    doc.doc.id.0.clone(),
+                    DocErrorKind::Processing,
+                    format!("attribution failed: {e}"),
+                )
+            })?;
             // Headlines, bylines and photo credits yield no quotes; datelines are cut off.
             doc.quotes = crate::attribution::furniture::clean(doc.analysis()?, found)
                 .into_iter()

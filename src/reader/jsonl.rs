@@ -1,5 +1,7 @@
 //! JSONL input: one article per line, `{"id": ..., "text": ..., other fields...}`.
 
+#[cfg(test)]
+use super::FieldPath;
 use super::{check_text, invalid_utf8, too_large, DocResult, ReadOptions, ReadTally};
 use crate::document::{Document, Meta};
 use crate::error::{DocError, DocErrorKind};
@@ -39,11 +41,11 @@ impl<R: BufRead> JsonlReader<R> {
         JsonlReader {
             input,
             name,
-            opts,
             line_limit: opts
                 .max_doc_bytes
                 .saturating_mul(2)
                 .saturating_add(LINE_SLACK),
+            opts,
             line_no: 0,
             buf: Vec::new(),
             done: false,
@@ -75,7 +77,11 @@ impl<R: BufRead> JsonlReader<R> {
         }
         self.line_no += 1;
         if n as u64 > self.line_limit && self.buf.last() != Some(&b'\n') {
-            self.overlong_id = id_in_prefix(&self.buf);
+            self.overlong_id = self
+                .opts
+                .id_field
+                .top_level()
+                .and_then(|key| id_in_prefix(&self.buf, key));
             // Drop the rest of the line without storing it.
             let rest = self.input.skip_until(b'\n')?;
             self.buf.clear();
@@ -115,27 +121,19 @@ impl<R: BufRead> JsonlReader<R> {
                 )))
             }
         };
-        Some(document_from_object(object, line_id, self.opts))
+        Some(document_from_object(object, line_id, &self.opts))
     }
 }
 
-/// Turns one parsed JSONL object into a document: `id` (a string, or a number converted to its
-/// decimal string) and `text` (a string) are required; every other field goes to `meta` in
-/// input order.
-fn document_from_object(object: Meta, line_id: String, opts: ReadOptions) -> DocResult {
-    let mut id = None;
-    let mut text = None;
-    let mut meta = Meta::new();
-    // Rebuilding the map (rather than removing keys) keeps the remaining fields in input order.
-    for (key, value) in object {
-        match key.as_str() {
-            "id" => id = Some(value),
-            "text" => text = Some(value),
-            _ => {
-                meta.insert(key, value);
-            }
-        }
-    }
+/// Turns one parsed JSONL object into a document: the id field (`id` unless `--id-field` says
+/// otherwise; a string, or a number converted to its decimal string) and the text field (`text`
+/// unless `--text-field`; a string) are required; every other field goes to `meta` in input
+/// order (a nested id or text field is taken out of its parent object, which stays in `meta`).
+fn document_from_object(mut object: Meta, line_id: String, opts: &ReadOptions) -> DocResult {
+    let id = opts.id_field.take(&mut object);
+    let text = opts.text_field.take(&mut object);
+    let meta = object;
+    let (id_field, text_field) = (&opts.id_field, &opts.text_field);
     let id = match id {
         Some(Value::String(s)) if !s.is_empty() => s,
         Some(Value::Number(n)) => n.to_string(),
@@ -143,14 +141,14 @@ fn document_from_object(object: Meta, line_id: String, opts: ReadOptions) -> Doc
             return Err(DocError::new(
                 line_id,
                 DocErrorKind::MissingField,
-                "`id` must be a non-empty string or a number",
+                format!("`{id_field}` must be a non-empty string or a number"),
             ))
         }
         None => {
             return Err(DocError::new(
                 line_id,
                 DocErrorKind::MissingField,
-                "missing `id` field",
+                format!("missing `{id_field}` field"),
             ))
         }
     };
@@ -160,14 +158,14 @@ fn document_from_object(object: Meta, line_id: String, opts: ReadOptions) -> Doc
             return Err(DocError::new(
                 id,
                 DocErrorKind::MissingField,
-                "`text` must be a string",
+                format!("`{text_field}` must be a string"),
             ))
         }
         None => {
             return Err(DocError::new(
                 id,
                 DocErrorKind::MissingField,
-                "missing `text` field",
+                format!("missing `{text_field}` field"),
             ))
         }
     };
@@ -181,9 +179,9 @@ fn document_from_object(object: Meta, line_id: String, opts: ReadOptions) -> Doc
 
 /// The `id` of a JSON object whose line was cut at the line limit, when the cut comes after it:
 /// the fields before it are skipped without being stored.
-fn id_in_prefix(prefix: &[u8]) -> Option<String> {
+fn id_in_prefix(prefix: &[u8], id_key: &str) -> Option<String> {
     use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-    struct FindId<'a>(&'a mut Option<String>);
+    struct FindId<'a>(&'a mut Option<String>, &'a str);
     impl<'de> Visitor<'de> for FindId<'_> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -191,7 +189,7 @@ fn id_in_prefix(prefix: &[u8]) -> Option<String> {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(key) = map.next_key::<String>()? {
-                if key == "id" {
+                if key == self.1 {
                     *self.0 = match map.next_value::<Value>()? {
                         Value::String(s) if !s.is_empty() => Some(s),
                         Value::Number(n) => Some(n.to_string()),
@@ -207,7 +205,7 @@ fn id_in_prefix(prefix: &[u8]) -> Option<String> {
     }
     let mut id = None;
     let mut de = serde_json::Deserializer::from_slice(prefix);
-    let _ = (&mut de).deserialize_map(FindId(&mut id));
+    let _ = (&mut de).deserialize_map(FindId(&mut id, id_key));
     id
 }
 
@@ -220,7 +218,7 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                 Ok(None) => self.done = true,
                 Ok(Some(Some(len))) => {
                     let id = self.overlong_id.take().unwrap_or_else(|| self.line_id());
-                    let mut e = too_large(&id, len, self.opts);
+                    let mut e = too_large(&id, len, &self.opts);
                     e.message = format!("line {} of {}: {}", self.line_no, self.name, e.message);
                     return Some(Err(e));
                 }
@@ -315,12 +313,15 @@ mod tests {
 
     #[test]
     fn overlong_lines_are_skipped_without_losing_the_next_line() {
-        let opts = ReadOptions { max_doc_bytes: 4 };
+        let opts = ReadOptions {
+            max_doc_bytes: 4,
+            ..ReadOptions::default()
+        };
         let long = format!(
             "{{\"id\": \"big\", \"text\": \"{}\"}}\n{{\"id\": \"small\", \"text\": \"ok\"}}\n",
             "x".repeat(3 << 20)
         );
-        let docs = read(long.as_bytes(), opts);
+        let docs = read(long.as_bytes(), opts.clone());
         assert_eq!(docs.len(), 2);
         let e = docs[0].as_ref().unwrap_err();
         assert_eq!(
@@ -338,7 +339,7 @@ mod tests {
             "{{\"text\": \"{}\", \"id\": \"late\"}}\n",
             "x".repeat(3 << 20)
         );
-        let e = read(late.as_bytes(), opts).remove(0).unwrap_err();
+        let e = read(late.as_bytes(), opts.clone()).remove(0).unwrap_err();
         assert_eq!(e.doc_id.0, "in.jsonl:1");
         // Within the line limit but over the text limit: rejected under its own id.
         let docs = read(br#"{"id": "mid", "text": "12345"}"#, opts);
@@ -347,5 +348,32 @@ mod tests {
             (e.kind, e.doc_id.0.as_str()),
             (DocErrorKind::TooLarge, "mid")
         );
+    }
+
+    #[test]
+    fn id_and_text_fields_can_be_renamed_and_nested() {
+        let opts = ReadOptions {
+            id_field: "doc_no".parse().unwrap(),
+            text_field: "article.body".parse().unwrap(),
+            ..ReadOptions::default()
+        };
+        let input =
+            b"{\"doc_no\": 7, \"article\": {\"head\": \"H\", \"body\": \"Said it.\"}, \"z\": 1}\n\
+            {\"doc_no\": \"b\", \"text\": \"the default field is not read\"}\n\
+            {\"doc_no\": \"c\", \"article\": \"not an object\"}\n";
+        let docs = read(input, opts);
+        let doc = docs[0].as_ref().unwrap();
+        assert_eq!((doc.id.0.as_str(), doc.text.as_str()), ("7", "Said it."));
+        assert_eq!(
+            serde_json::Value::Object(doc.meta.clone()),
+            serde_json::json!({"article": {"head": "H"}, "z": 1})
+        );
+        for d in &docs[1..] {
+            let e = d.as_ref().unwrap_err();
+            assert_eq!(e.kind, DocErrorKind::MissingField);
+            assert_eq!(e.message, "missing `article.body` field");
+        }
+        assert!("a..b".parse::<FieldPath>().is_err());
+        assert!("".parse::<FieldPath>().is_err());
     }
 }

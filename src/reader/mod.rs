@@ -32,17 +32,87 @@ pub const DEFAULT_MAX_DOC_BYTES: u64 = 10 * 1024 * 1024;
 const READ_BUFFER: usize = 1 << 20;
 
 /// Options that apply to every input.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Documents whose text is longer than this many bytes (UTF-8) are rejected as `too_large`.
     pub max_doc_bytes: u64,
+    /// Where a JSONL object keeps the document id (`--id-field`, default `id`).
+    pub id_field: FieldPath,
+    /// Where a JSONL object keeps the document text (`--text-field`, default `text`).
+    pub text_field: FieldPath,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
+            id_field: FieldPath::id(),
+            text_field: FieldPath::text(),
         }
+    }
+}
+
+/// A field of a JSONL object, possibly nested: `body`, or `article.body` for the `body` field
+/// of the object in `article`. Corpora name their fields in many ways, and `--id-field` /
+/// `--text-field` say which ones hold the id and the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath {
+    parts: Vec<String>,
+}
+
+impl FieldPath {
+    /// The default id field, `id`.
+    pub fn id() -> Self {
+        FieldPath {
+            parts: vec!["id".to_string()],
+        }
+    }
+
+    /// The default text field, `text`.
+    pub fn text() -> Self {
+        FieldPath {
+            parts: vec!["text".to_string()],
+        }
+    }
+
+    /// The name of a top-level field (`None` for a nested path).
+    pub fn top_level(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Takes the field out of `object`, keeping the order of what is left (a nested field is
+    /// taken out of its parent object, which stays).
+    pub(crate) fn take(&self, object: &mut crate::document::Meta) -> Option<serde_json::Value> {
+        let (last, parents) = self.parts.split_last()?;
+        let mut map = object;
+        for part in parents {
+            map = map.get_mut(part)?.as_object_mut()?;
+        }
+        map.shift_remove(last)
+    }
+}
+
+impl std::fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.parts.join("."))
+    }
+}
+
+impl std::str::FromStr for FieldPath {
+    type Err = String;
+
+    /// Parses a dot-separated path; empty parts (`a..b`, `.a`, ``) are refused.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let parts: Vec<String> = s.split('.').map(str::to_string).collect();
+        if parts.iter().any(String::is_empty) {
+            return Err(format!(
+                "{s:?} is not a field path: give field names separated by dots, e.g. article.body"
+            ));
+        }
+        Ok(FieldPath { parts })
     }
 }
 
@@ -90,6 +160,42 @@ impl Sources {
             .all(|s| matches!(s.kind, SourceKind::Txt | SourceKind::Unreadable))
             .then_some(self.sources.len() as u64)
     }
+}
+
+/// The number of documents, counted without parsing: `.txt` files are one each, plain JSONL
+/// files one per non-blank line. `None` when a source cannot be counted so (gzip, stdin) or a
+/// file cannot be read. For a progress display's total: it takes a pass over the JSONL bytes.
+pub fn count_documents(sources: &[Source]) -> Option<u64> {
+    use std::io::Read;
+    let mut total = 0u64;
+    let mut buf = vec![0u8; READ_BUFFER];
+    for source in sources {
+        match source.kind {
+            SourceKind::Txt | SourceKind::Unreadable => total += 1,
+            SourceKind::Jsonl => {
+                let mut file = File::open(&source.path).ok()?;
+                // A line counts when it holds anything but whitespace.
+                let mut blank = true;
+                loop {
+                    let n = file.read(&mut buf).ok()?;
+                    if n == 0 {
+                        break;
+                    }
+                    for &b in &buf[..n] {
+                        if b == b'\n' {
+                            total += u64::from(!blank);
+                            blank = true;
+                        } else if !b.is_ascii_whitespace() {
+                            blank = false;
+                        }
+                    }
+                }
+                total += u64::from(!blank);
+            }
+            SourceKind::JsonlGz | SourceKind::Stdin => return None,
+        }
+    }
+    Some(total)
 }
 
 /// The input type of a file name, if it is one.
@@ -294,7 +400,7 @@ impl Iterator for Documents {
 /// The documents of one source, lazily.
 fn read_source(
     source: Source,
-    opts: ReadOptions,
+    opts: &ReadOptions,
     tally: &Arc<ReadTally>,
 ) -> Box<dyn Iterator<Item = DocResult> + Send> {
     let name = source.path.display().to_string();
@@ -304,7 +410,7 @@ fn read_source(
         SourceKind::Txt => Box::new(std::iter::once(read_txt(&source.path, opts))),
         SourceKind::Jsonl => match File::open(&source.path) {
             Ok(f) => Box::new(
-                JsonlReader::new(BufReader::with_capacity(READ_BUFFER, f), name, opts)
+                JsonlReader::new(BufReader::with_capacity(READ_BUFFER, f), name, opts.clone())
                     .with_tally(Arc::clone(tally)),
             ),
             Err(e) => Box::new(std::iter::once(Err(open_error(e)))),
@@ -315,8 +421,12 @@ fn read_source(
                 let gz =
                     flate2::read::MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER, f));
                 Box::new(
-                    JsonlReader::new(BufReader::with_capacity(READ_BUFFER, gz), name, opts)
-                        .with_tally(Arc::clone(tally)),
+                    JsonlReader::new(
+                        BufReader::with_capacity(READ_BUFFER, gz),
+                        name,
+                        opts.clone(),
+                    )
+                    .with_tally(Arc::clone(tally)),
                 )
             }
             Err(e) => Box::new(std::iter::once(Err(open_error(e)))),
@@ -325,7 +435,7 @@ fn read_source(
             JsonlReader::new(
                 BufReader::with_capacity(READ_BUFFER, io::stdin()),
                 "stdin".to_string(),
-                opts,
+                opts.clone(),
             )
             .with_tally(Arc::clone(tally)),
         ),
@@ -346,7 +456,7 @@ pub fn documents(sources: Vec<Source>, opts: ReadOptions) -> Documents {
         inner: Box::new(
             sources
                 .into_iter()
-                .flat_map(move |s| read_source(s, opts, &shared)),
+                .flat_map(move |s| read_source(s, &opts, &shared)),
         ),
         tally,
         ids: SeenIds::default(),
@@ -355,7 +465,7 @@ pub fn documents(sources: Vec<Source>, opts: ReadOptions) -> Documents {
 }
 
 /// Checks a decoded text against the limits every document must meet, whatever its source.
-pub(crate) fn check_text(id: &str, text: &str, opts: ReadOptions) -> Result<(), DocError> {
+pub(crate) fn check_text(id: &str, text: &str, opts: &ReadOptions) -> Result<(), DocError> {
     if text.len() as u64 > opts.max_doc_bytes {
         return Err(too_large(id, text.len() as u64, opts));
     }
@@ -369,7 +479,7 @@ pub(crate) fn check_text(id: &str, text: &str, opts: ReadOptions) -> Result<(), 
     Ok(())
 }
 
-pub(crate) fn too_large(id: &str, bytes: u64, opts: ReadOptions) -> DocError {
+pub(crate) fn too_large(id: &str, bytes: u64, opts: &ReadOptions) -> DocError {
     DocError::new(
         id,
         DocErrorKind::TooLarge,
@@ -452,6 +562,18 @@ mod tests {
         assert_eq!(ids, ["x", "x~2", "x~3", "x~4", "x~5"]);
         assert_eq!(tally.duplicate_ids(), 3);
         assert_eq!(tally.blank_lines(), 2);
+    }
+
+    #[test]
+    fn plain_jsonl_lines_are_counted_for_the_progress_total() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), "a").unwrap();
+        fs::write(dir.path().join("b.jsonl"), "{}\n\n  \n{}\n{}").unwrap();
+        let found = discover(&[dir.path().to_path_buf()]);
+        assert_eq!(count_documents(&found.sources), Some(4));
+        fs::write(dir.path().join("c.jsonl.gz"), "").unwrap();
+        let found = discover(&[dir.path().to_path_buf()]);
+        assert_eq!(count_documents(&found.sources), None);
     }
 
     #[test]

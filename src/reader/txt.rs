@@ -10,7 +10,7 @@ use std::path::Path;
 /// Reads one `.txt` article. A file over the size limit is rejected from its metadata without
 /// being read; for files whose size is not known up front (pipes), reading stops one byte past
 /// the limit, so memory stays bounded either way.
-pub fn read_txt(path: &Path, opts: ReadOptions) -> DocResult {
+pub fn read_txt(path: &Path, opts: &ReadOptions) -> DocResult {
     let id = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -51,7 +51,7 @@ mod tests {
         let text = "\u{feff}Line one,\r\nline “two”.\n";
         let doc = read_txt(
             &write(&dir, "a.b.txt", text.as_bytes()),
-            ReadOptions::default(),
+            &ReadOptions::default(),
         )
         .unwrap();
         assert_eq!(doc.id.0, "a.b");
@@ -61,13 +61,16 @@ mod tests {
     #[test]
     fn rejects_bad_bytes_empty_and_oversized_files() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = ReadOptions { max_doc_bytes: 8 };
+        let opts = ReadOptions {
+            max_doc_bytes: 8,
+            ..ReadOptions::default()
+        };
         let kind =
-            |name: &str, bytes: &[u8]| read_txt(&write(&dir, name, bytes), opts).unwrap_err().kind;
+            |name: &str, bytes: &[u8]| read_txt(&write(&dir, name, bytes), &opts).unwrap_err().kind;
         assert_eq!(kind("bad.txt", b"ab\xffcd"), DocErrorKind::InvalidUtf8);
         assert_eq!(kind("empty.txt", b""), DocErrorKind::Empty);
         assert_eq!(kind("blank.txt", b" \n\t "), DocErrorKind::Empty);
         assert_eq!(kind("big.txt", b"123456789"), DocErrorKind::TooLarge);
-        assert!(read_txt(&write(&dir, "ok.txt", b"12345678"), opts).is_ok());
+        assert!(read_txt(&write(&dir, "ok.txt", b"12345678"), &opts).is_ok());
     }
 }

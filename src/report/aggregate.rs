@@ -111,6 +111,8 @@ pub struct Tally {
     pub claims: u64,
     /// Records whose claim is check-worthy.
     pub checkworthy: u64,
+    /// Records per outlet (`meta.source`, when it is a string).
+    pub outlets: BTreeMap<String, u64>,
     /// Records per document that has records.
     doc_records: HashMap<String, u64>,
     /// Documents that have an error line.
@@ -192,6 +194,9 @@ impl Tally {
         match date {
             Some(d) => *self.dates.entry(d).or_default() += 1,
             None => self.undated += 1,
+        }
+        if let Some(source) = r.meta.get("source").and_then(|s| s.as_str()) {
+            *self.outlets.entry(source.to_string()).or_default() += 1;
         }
         if let Some(c) = &r.claim {
             self.claims += 1;

@@ -92,7 +92,7 @@ pub struct Contexts {
 /// Reads the documents of `inputs` (as given to `extract`) until every row's document has been
 /// seen, and cuts each row's context out of it. Unreadable inputs and documents simply leave
 /// their rows without context; standard input (`-`) cannot be read again and is skipped.
-pub fn attach(inputs: &[PathBuf], rows: &[Record]) -> Contexts {
+pub fn attach(inputs: &[PathBuf], opts: ReadOptions, rows: &[Record]) -> Contexts {
     let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         wanted.entry(r.doc_id.0.as_str()).or_default().push(i);
@@ -110,7 +110,7 @@ pub fn attach(inputs: &[PathBuf], rows: &[Record]) -> Contexts {
         return out;
     }
     let sources = reader::discover(&inputs);
-    for doc in reader::documents(sources.sources, ReadOptions::default()) {
+    for doc in reader::documents(sources.sources, opts) {
         let Ok(doc) = doc else { continue };
         // Taking the rows out means a duplicate id later in the corpus is ignored: the first
         // document with an id is the one `extract` would have reported first as well.
@@ -181,7 +181,11 @@ mod tests {
         r.quote.spans = vec![Span::new(12, 18)];
         let mut other = r.clone();
         other.doc_id = "missing".into();
-        let c = attach(&[dir.path().to_path_buf()], &[r, other]);
+        let c = attach(
+            &[dir.path().to_path_buf()],
+            ReadOptions::default(),
+            &[r, other],
+        );
         let seg = c.rows[0].as_ref().unwrap();
         assert_eq!(seg[1].text, "go now");
         assert!(seg[1].mark);

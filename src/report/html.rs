@@ -70,7 +70,7 @@ h2{font-size:1.2em;margin:1.6em 0 .4em;border-bottom:1px solid #d0d7de;padding-b
 .figures dt{font-size:.8em;color:#59636e}
 .figures dd{margin:0;font-size:1.4em;font-weight:600}
 .note{color:#59636e;font-style:italic}
-.chart svg{max-width:100%;height:auto;display:block}
+.chart svg{width:100%;height:auto;display:block}
 #search{width:100%;max-width:420px;padding:6px 8px;font-size:1em;margin:6px 0}
 table{border-collapse:collapse;width:100%;font-size:.85em}
 th,td{border-bottom:1px solid #d0d7de;padding:4px 6px;text-align:left;vertical-align:top}
@@ -91,22 +91,25 @@ document.addEventListener("DOMContentLoaded", function () {
   var table = document.getElementById("quotes");
   var input = document.getElementById("search");
   var shown = document.getElementById("shown");
+  var minconf = document.getElementById("minconf");
   if (table && table.tBodies.length && table.tHead) {
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
-    if (input) {
-      input.addEventListener("input", function () {
-        var q = input.value.trim().toLowerCase();
-        var n = 0;
-        rows.forEach(function (r, i) {
-          var ok = q === "" || texts[i].indexOf(q) !== -1;
-          r.hidden = !ok;
-          if (ok) { n += 1; }
-        });
-        if (shown) { shown.textContent = String(n); }
+    var confs = rows.map(function (r) { return parseFloat(r.getAttribute("data-conf")) || 0; });
+    var filter = function () {
+      var q = input ? input.value.trim().toLowerCase() : "";
+      var m = minconf ? (parseFloat(minconf.value) || 0) : 0;
+      var n = 0;
+      rows.forEach(function (r, i) {
+        var ok = (q === "" || texts[i].indexOf(q) !== -1) && confs[i] >= m;
+        r.hidden = !ok;
+        if (ok) { n += 1; }
       });
-    }
+      if (shown) { shown.textContent = String(n); }
+    };
+    if (input) { input.addEventListener("input", filter); }
+    if (minconf) { minconf.addEventListener("input", filter); }
     var heads = table.tHead.rows[0].cells;
     Array.prototype.forEach.call(heads, function (th, col) {
       th.addEventListener("click", function () {
@@ -191,10 +194,16 @@ fn table(out: &mut String, page: &Page) {
     out.push_str(
         "<table id=\"quotes\"><thead><tr><th data-type=\"num\">#</th><th>document</th>\
          <th>speaker</th><th>mention</th><th>cue</th><th>kind</th>\
-         <th data-type=\"num\">confidence</th><th>quote</th></tr></thead><tbody>\n",
+         <th data-type=\"num\">confidence</th><th>quote</th><th>stance</th>\
+         <th data-type=\"num\">check-worthy</th></tr></thead><tbody>\n",
     );
     for (i, r) in page.rows.iter().enumerate() {
-        let _ = write!(out, "<tr><td class=\"num\">{}</td>", i + 1);
+        let _ = write!(
+            out,
+            "<tr data-conf=\"{:.4}\"><td class=\"num\">{}</td>",
+            r.speaker.confidence,
+            i + 1
+        );
         document_cell(out, r);
         let name = r.speaker.name.as_deref().unwrap_or(speaker_label(r));
         let role = r
@@ -219,9 +228,42 @@ fn table(out: &mut String, page: &Page) {
             .and_then(|c| c.get(i))
             .and_then(|c| c.as_deref());
         quote_cell(out, r, context);
+        stance_and_claim_cells(out, r);
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody></table>\n");
+}
+
+/// The stance cell (the model's answers, `target: label (score)`; answers of the target gate
+/// say only that the article never names the target, so they are left out) and the
+/// check-worthiness cell (the score, marked when the quote is check-worthy).
+fn stance_and_claim_cells(out: &mut String, r: &Record) {
+    out.push_str("<td>");
+    for s in r
+        .stance
+        .iter()
+        .filter(|s| s.basis == crate::record::Basis::Model)
+    {
+        let _ = write!(
+            out,
+            "<small>{}: {} ({:.2})</small>",
+            escape(&s.target),
+            escape(&s.label),
+            s.score
+        );
+    }
+    out.push_str("</td>");
+    match &r.claim {
+        Some(c) => {
+            let _ = write!(
+                out,
+                "<td class=\"num\" data-sort=\"{s:.4}\">{}{s:.2}</td>",
+                if c.checkworthy { "✔ " } else { "" },
+                s = c.score
+            );
+        }
+        None => out.push_str("<td class=\"num\" data-sort=\"-1\"></td>"),
+    }
 }
 
 fn kind_name(r: &Record) -> String {
@@ -274,7 +316,9 @@ pub fn render(page: &Page) -> String {
         out,
         "<section id=\"quote-table\"><h2>Quotes</h2>\
          <input id=\"search\" type=\"search\" placeholder=\"Search quotes, speakers, documents…\" \
-         aria-label=\"Search the table\"> <span id=\"shown\">{n}</span> of {n} rows shown",
+         aria-label=\"Search the table\"> <label>minimum confidence <input id=\"minconf\" \
+         type=\"number\" min=\"0\" max=\"1\" step=\"0.05\" value=\"0\"></label> \
+         <span id=\"shown\">{n}</span> of {n} rows shown",
         n = page.rows.len()
     );
     table(&mut out, page);

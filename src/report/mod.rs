@@ -29,8 +29,8 @@ pub struct ReportArgs {
     /// The output of `newsquotes extract`, in any of its formats (JSONL, CSV, Parquet; a
     /// split output by its `-o` name).
     pub output: PathBuf,
-    /// The HTML file to write.
-    #[arg(short = 'o', long = "out")]
+    /// The HTML file to write (`--out` is accepted too).
+    #[arg(short = 'o', long = "output", alias = "out")]
     pub html: PathBuf,
     /// Speakers shown in the speaker and stance charts.
     #[arg(long, default_value_t = 20)]
@@ -65,7 +65,12 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         &scan.tally,
         manifest.as_ref().and_then(|m| m.documents),
     )?;
-    let contexts = (!inputs.is_empty()).then(|| context::attach(&inputs, &scan.rows));
+    let contexts = match &manifest {
+        Some(m) if !inputs.is_empty() => {
+            Some(context::attach(&inputs, m.read_options(), &scan.rows))
+        }
+        _ => None,
+    };
     let title = args.title.clone().unwrap_or_else(|| {
         let name = args
             .output
@@ -238,6 +243,8 @@ fn sections(t: &Tally, documents: u64, top: usize) -> Result<Vec<Section>> {
     });
     out.push(gender_section(t)?);
     out.push(stance_section(t, top)?);
+    out.push(outlet_section(t, top)?);
+    out.push(checkworthy_section(t)?);
     Ok(out)
 }
 
@@ -292,6 +299,62 @@ fn gender_section(t: &Tally) -> Result<Section> {
                 .to_string(),
         ),
         svg: Some(charts::stacked(&bars, aggregate::GENDERS)?),
+    })
+}
+
+/// Quotes per outlet (`meta.source`), the largest first, when the records carry one.
+fn outlet_section(t: &Tally, top: usize) -> Result<Section> {
+    let mut outlets: Vec<(String, u64)> = t
+        .outlets
+        .iter()
+        .map(|(name, n)| (name.clone(), *n))
+        .collect();
+    outlets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let total = outlets.len();
+    outlets.truncate(top);
+    let without: u64 = t.records - t.outlets.values().sum::<u64>();
+    Ok(Section {
+        id: "chart-outlets",
+        heading: format!("Quotes per outlet (top {} of {total})", outlets.len()),
+        note: if outlets.is_empty() {
+            Some("No outlets in this output (records carry no meta.source).".to_string())
+        } else {
+            (without > 0).then(|| format!("{without} records have no meta.source."))
+        },
+        svg: (!outlets.is_empty())
+            .then(|| charts::horizontal_bars(&outlets, "records"))
+            .transpose()?,
+    })
+}
+
+/// The share of quotes the check-worthiness model found worth checking.
+fn checkworthy_section(t: &Tally) -> Result<Section> {
+    if t.claims == 0 {
+        return Ok(Section {
+            id: "chart-checkworthy",
+            heading: "Check-worthy quotes".to_string(),
+            note: Some(
+                "No check-worthiness scores in this output (run without --no-claims).".to_string(),
+            ),
+            svg: None,
+        });
+    }
+    let share = percent(t.checkworthy, t.claims);
+    let bars = vec![
+        (format!("check-worthy ({share:.1} %)"), t.checkworthy),
+        (
+            format!("not check-worthy ({:.1} %)", 100.0 - share),
+            t.claims - t.checkworthy,
+        ),
+    ];
+    Ok(Section {
+        id: "chart-checkworthy",
+        heading: "Check-worthy quotes".to_string(),
+        note: Some(format!(
+            "{} of {} scored quotes are check-worthy claims ({share:.1} %).",
+            t.checkworthy, t.claims
+        )),
+        svg: Some(charts::horizontal_bars(&bars, "records")?),
     })
 }
 
@@ -396,8 +459,10 @@ mod tests {
         ] {
             assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
         }
-        assert_eq!(page.matches("<svg").count(), 7);
-        assert_eq!(page.matches("<tr><td class=\"num\">").count(), 4);
+        // Seven charts, the check-worthy share; no outlets in these records (a note instead).
+        assert_eq!(page.matches("<svg").count(), 8);
+        assert!(page.contains("No outlets in this output"));
+        assert_eq!(page.matches("<tr data-conf=").count(), 4);
         assert!(page.contains("No run manifest"));
     }
 }

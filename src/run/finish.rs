@@ -12,9 +12,9 @@ use crate::record::OutputLine;
 use crate::roster::KeyTable;
 use crate::run::manifest::OutputFile;
 use crate::writer::parquet::ParquetWriter;
-use crate::writer::{csv_header, csv_line, part_path, Destination, Format};
+use crate::writer::{csv_line, part_path, CsvLayout, Destination, Format};
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// One output file being written.
@@ -29,17 +29,18 @@ struct OpenPart {
     records: u64,
     documents: u64,
     stream_offset: Option<u64>,
-    /// A CSV part made from JSONL lines.
-    csv_from_jsonl: bool,
+    /// A CSV part made from JSONL lines, with the run's columns.
+    csv_from_jsonl: Option<CsvLayout>,
 }
 
 impl OpenPart {
-    fn open(path: PathBuf, format: Format, stream_offset: u64) -> Result<Self> {
+    /// Opens a part; a CSV part starts with `header`, the spool's header line.
+    fn open(path: PathBuf, format: Format, stream_offset: u64, header: &[u8]) -> Result<Self> {
         let mut dest = Destination::file(&path)?;
         let part = match format {
             Format::Parquet => Part::Parquet(Box::new(ParquetWriter::new(dest)?)),
             Format::Csv => {
-                dest.write_all(&csv_header()?)?;
+                dest.write_all(header)?;
                 Part::Lines(dest)
             }
             Format::Jsonl => Part::Lines(dest),
@@ -50,22 +51,24 @@ impl OpenPart {
             records: 0,
             documents: 0,
             stream_offset: (format == Format::Jsonl).then_some(stream_offset),
-            csv_from_jsonl: false,
+            csv_from_jsonl: None,
         })
     }
 
     fn add_document(&mut self, bytes: &[u8], entry: &DocEntry) -> Result<()> {
         match &mut self.part {
-            Part::Lines(dest) if !self.csv_from_jsonl => dest.write_all(bytes)?,
-            Part::Lines(dest) => {
-                for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-                    let text = std::str::from_utf8(line)
-                        .map_err(|e| Error::Invalid(format!("spool: {e}")))?;
-                    let line = OutputLine::parse(text)
-                        .map_err(|e| Error::Invalid(format!("spool: {e}")))?;
-                    dest.write_all(&csv_line(&line)?)?;
+            Part::Lines(dest) => match &self.csv_from_jsonl {
+                None => dest.write_all(bytes)?,
+                Some(layout) => {
+                    for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                        let text = std::str::from_utf8(line)
+                            .map_err(|e| Error::Invalid(format!("spool: {e}")))?;
+                        let line = OutputLine::parse(text)
+                            .map_err(|e| Error::Invalid(format!("spool: {e}")))?;
+                        dest.write_all(&csv_line(&line, layout)?)?;
+                    }
                 }
-            }
+            },
             Part::Parquet(w) => {
                 for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
                     let text = std::str::from_utf8(line)
@@ -125,6 +128,7 @@ pub fn finalize(
     target: &Path,
     split_records: Option<u64>,
     keys: Option<&KeyTable>,
+    layout: &CsvLayout,
 ) -> Result<(Vec<OutputFile>, Vec<DocEntry>)> {
     let records: u64 = entries.iter().map(|e| e.records).sum();
     if format == Format::Jsonl && split_records.is_none() && keys.is_none() {
@@ -150,9 +154,11 @@ pub fn finalize(
         csv
     };
     let mut position = 0u64;
+    // A CSV spool (left by an older run) starts with its header line (its columns depend on the
+    // run's targets; its cells are plain names, never quoted across lines), copied as it is.
+    let mut header = Vec::new();
     if csv_spool {
-        let mut header = vec![0; csv_header()?.len()];
-        reader.read_exact(&mut header).map_err(io)?;
+        reader.read_until(b'\n', &mut header).map_err(io)?;
         position = header.len() as u64;
     }
     let rewrite = !csv_spool && (keys.is_some() || format == Format::Csv);
@@ -163,9 +169,14 @@ pub fn finalize(
     let mut done = Vec::new();
     let mut new_entries = Vec::with_capacity(entries.len());
     let mut out_position = if rewrite { 0 } else { position };
+    if !csv_spool && format == Format::Csv {
+        header = layout.header_bytes()?;
+    }
     let open = |path: PathBuf, offset: u64| -> Result<OpenPart> {
-        let mut part = OpenPart::open(path, format, offset)?;
-        part.csv_from_jsonl = format == Format::Csv && !csv_spool;
+        let mut part = OpenPart::open(path, format, offset, &header)?;
+        if format == Format::Csv && !csv_spool {
+            part.csv_from_jsonl = Some(layout.clone());
+        }
         Ok(part)
     };
     let mut part = open(name(0), out_position)?;
@@ -252,7 +263,16 @@ mod tests {
         let entries = [entry(2, 6), entry(1, 9), entry(3, 18)];
         let target = dir.path().join("q.jsonl");
         std::fs::write(part_path(&target, 7), "stale").unwrap();
-        let (out, _) = finalize(&spool, &entries, Format::Jsonl, &target, Some(2), None).unwrap();
+        let (out, _) = finalize(
+            &spool,
+            &entries,
+            Format::Jsonl,
+            &target,
+            Some(2),
+            None,
+            &CsvLayout::default(),
+        )
+        .unwrap();
         let texts: Vec<String> = out
             .iter()
             .map(|o| std::fs::read_to_string(&o.path).unwrap())

@@ -87,6 +87,12 @@ pub struct RunConfig {
     pub max_doc_bytes: u64,
     /// `--split-records`.
     pub split_records: Option<u64>,
+    /// `--id-field` when not `id` (absent from manifests of runs that read `id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_field: Option<String>,
+    /// `--text-field` when not `text` (absent from manifests of runs that read `text`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_field: Option<String>,
     /// The input paths as given on the command line.
     pub inputs: Vec<PathBuf>,
     /// `--min-confidence`: records whose `speaker.confidence` is below it are left out
@@ -114,6 +120,21 @@ impl MinConfidence {
     /// Whether a record with this speaker confidence is kept.
     pub fn keeps(self, confidence: f32) -> bool {
         confidence >= self.0
+    }
+}
+
+impl RunConfig {
+    /// How the run reads its inputs: the size limit and the id and text fields.
+    pub fn read_options(&self) -> Result<crate::reader::ReadOptions> {
+        let field = |given: &Option<String>, default: crate::reader::FieldPath| match given {
+            None => Ok(default),
+            Some(path) => path.parse().map_err(Error::Invalid),
+        };
+        Ok(crate::reader::ReadOptions {
+            max_doc_bytes: self.max_doc_bytes,
+            id_field: field(&self.id_field, crate::reader::FieldPath::id())?,
+            text_field: field(&self.text_field, crate::reader::FieldPath::text())?,
+        })
     }
 }
 
@@ -156,6 +177,10 @@ pub struct RunManifest {
     /// Parquet run), written by the corpus pass over speakers.
     #[serde(default)]
     pub speakers: Vec<PathBuf>,
+    /// The long stance table beside the output (runs with targets only; see
+    /// `writer::stance_table`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance_table: Option<PathBuf>,
 }
 
 /// The current time as RFC 3339 UTC, to the second.
@@ -201,6 +226,10 @@ pub struct ManifestFacts {
     pub inputs: Vec<PathBuf>,
     /// `counts.documents`, when present.
     pub documents: Option<u64>,
+    /// `config.id_field`, when the run read the id from another field than `id`.
+    pub id_field: Option<String>,
+    /// `config.text_field`, when the run read the text from another field than `text`.
+    pub text_field: Option<String>,
 }
 
 /// Reads the manifest beside `output`: `Ok(None)` when there is none, an error when it exists
@@ -232,13 +261,29 @@ pub fn parse_facts(text: &str) -> std::result::Result<ManifestFacts, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let field = |name: &str| v["config"][name].as_str().map(str::to_string);
     Ok(ManifestFacts {
         inputs,
         documents: v["counts"]["documents"].as_u64(),
+        id_field: field("id_field"),
+        text_field: field("text_field"),
     })
 }
 
 impl ManifestFacts {
+    /// How the run read its inputs (its id and text fields), for reading them again; fields
+    /// that do not parse fall back to the defaults.
+    pub fn read_options(&self) -> crate::reader::ReadOptions {
+        let mut opts = crate::reader::ReadOptions::default();
+        if let Some(Ok(f)) = self.id_field.as_deref().map(str::parse) {
+            opts.id_field = f;
+        }
+        if let Some(Ok(f)) = self.text_field.as_deref().map(str::parse) {
+            opts.text_field = f;
+        }
+        opts
+    }
+
     /// The inputs, usable from here: a relative input that does not exist as given (the report
     /// runs from another directory than `extract` did) is tried relative to the output's folder.
     pub fn resolved_inputs(&self, output: &Path) -> Vec<PathBuf> {

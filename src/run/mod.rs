@@ -40,8 +40,8 @@ use crate::pipeline;
 use crate::pipeline::stages::{ClaimsStage, StanceStage};
 use crate::pipeline::{BatchOptions, Pipeline};
 use crate::progress::{Progress, ProgressMode};
-use crate::reader::{self, DocResult, ReadOptions, SourceKind};
-use crate::writer::{Destination, Format, OutputWriter};
+use crate::reader::{self, DocResult, SourceKind};
+use crate::writer::{CsvLayout, Destination, Format, OutputWriter};
 use journal::{DocEntry, JournalWriter};
 use lock::OutputLock;
 use manifest::OutputFile;
@@ -233,6 +233,15 @@ impl DocsSink {
     fn finish(self) -> Result<()> {
         self.0.commit()
     }
+}
+
+/// The names of the run's stance targets, in the targets file's order (none without
+/// `--targets`): the CSV output has two columns for each.
+fn target_names(config: &RunConfig) -> Result<Vec<String>> {
+    Ok(match &config.targets {
+        Some(path) => targets::read(path)?.into_iter().map(|t| t.name).collect(),
+        None => Vec::new(),
+    })
 }
 
 /// Inputs per forward pass of the classifiers.
@@ -434,6 +443,9 @@ fn user_facing(e: Error, files: Option<&RunFiles>, shown: &Path) -> Error {
 /// are taken over for unchanged documents when nothing that made them changed. Returns the
 /// run's summary (also written into the manifest).
 pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summary> {
+    // Mistakes on the command line stop the run before anything is loaded or written.
+    check_inputs(&req.config.inputs)?;
+    req.config.read_options()?;
     // A regular file gets the spool, index and manifest; stdout, devices and pipes are written
     // in place as a stream.
     let files = req
@@ -461,6 +473,23 @@ pub fn execute(req: &RunRequest, previous: Option<&PreviousRun>) -> Result<Summa
         .clone()
         .unwrap_or_else(|| PathBuf::from("stdout"));
     run_locked(req, previous, files.as_ref()).map_err(|e| user_facing(e, files.as_ref(), &shown))
+}
+
+/// Checks that every input named exists: a path that does not is a mistake on the command line
+/// (a typo, a wrong folder), so the run stops at once, naming it, rather than writing an output
+/// of error lines. Inputs that exist but cannot be read still become error lines.
+fn check_inputs(inputs: &[PathBuf]) -> Result<()> {
+    for input in inputs.iter().filter(|p| p.as_os_str() != "-") {
+        if let Err(source) = std::fs::metadata(input) {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                return Err(Error::Invalid(format!(
+                    "input {} does not exist",
+                    input.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The output of a run as it goes: the writer, the index, the counts, and on a resume with
@@ -572,6 +601,7 @@ fn run_locked(
         .map(crate::roster::GenderNames::read)
         .transpose()?;
     let min_confidence = req.config.min_confidence;
+    let layout = CsvLayout::new(&target_names(&req.config)?);
 
     let sources = reader::discover(&req.config.inputs);
     if sources.ignored > 0 {
@@ -587,13 +617,13 @@ fn run_locked(
         .then_some(STDIN_MAX_WAIT);
     let hashing = hash_inputs(&sources.sources);
     let progress = Progress::new(req.progress, sources.known_document_count());
-    let mut docs = reader::documents(
-        sources.sources,
-        ReadOptions {
-            max_doc_bytes: req.config.max_doc_bytes,
-        },
-    )
-    .warn_duplicates(true);
+    if sources.known_document_count().is_none() {
+        let counted = sources.sources.clone();
+        progress.total_later(move || reader::count_documents(&counted));
+    }
+    pipeline = pipeline.with_progress(progress.ticker());
+    let mut docs =
+        reader::documents(sources.sources, req.config.read_options()?).warn_duplicates(true);
     let tally = docs.tally();
 
     let mut summary = Summary::default();
@@ -626,7 +656,7 @@ fn run_locked(
                 Some(path) => Destination::file(path)?,
                 None => Destination::stdout(),
             };
-            (OutputWriter::new(spool_format, dest)?, None)
+            (OutputWriter::new(spool_format, dest, &layout)?, None)
         }
         Some(files) => {
             files.remove_stale_temporaries();
@@ -681,7 +711,7 @@ fn run_locked(
                         Some((k, item)) => {
                             let start = match k {
                                 0 if spool_format == Format::Csv => {
-                                    crate::writer::csv_header()?.len() as u64
+                                    layout.header_bytes()?.len() as u64
                                 }
                                 0 => 0,
                                 k => journal.entries[k - 1].end,
@@ -703,7 +733,7 @@ fn run_locked(
                     let dest = Destination::spool(&files.spool, Some(cut))?;
                     let index = JournalWriter::resume(&files.index, index_bytes)?;
                     (
-                        OutputWriter::with_header(spool_format, dest, false)?,
+                        OutputWriter::with_header(spool_format, dest, &layout, false)?,
                         Some(index),
                     )
                 }
@@ -713,11 +743,18 @@ fn run_locked(
                             "newsquotes: --resume: no interrupted run to {}; starting a new run",
                             files.target.display()
                         );
+                    } else if files.state.exists() || files.spool.exists() {
+                        eprintln!(
+                            "newsquotes: an interrupted run to {} left its partial output; \
+                             starting over from the first document (run with --resume to \
+                             continue it instead)",
+                            files.target.display()
+                        );
                     }
                     crate::atomic::write_json_atomically(&files.state, &state)?;
                     let dest = Destination::spool(&files.spool, None)?;
                     let index = JournalWriter::create(&files.index)?;
-                    (OutputWriter::new(spool_format, dest)?, Some(index))
+                    (OutputWriter::new(spool_format, dest, &layout)?, Some(index))
                 }
             }
         }
@@ -794,6 +831,7 @@ fn run_locked(
                 &files.target,
                 req.config.split_records,
                 Some(&keys),
+                &layout,
             )?;
             let mut tables = vec![crate::roster::table::table_path(&files.target, "jsonl")];
             crate::roster::table::write_jsonl(&keys, &tables[0])?;
@@ -819,6 +857,7 @@ fn run_locked(
             remove_if_present(&files.spool)?;
             manifest.outputs = outputs;
             manifest.speakers = tables;
+            manifest.stance_table = write_stance_table(req, files)?;
             complete(files, manifest, req.docs.as_deref())?;
         }
         _ => {
@@ -866,7 +905,19 @@ fn new_manifest(
         resumed: state.resumed.clone(),
         previous_output: req.previous_output.clone(),
         speakers: state.speakers.clone(),
+        stance_table: None,
     }
+}
+
+/// Writes the long stance table beside a file output of a run with targets
+/// ([`crate::writer::stance_table`]), from the output files in place.
+fn write_stance_table(req: &RunRequest, files: &RunFiles) -> Result<Option<PathBuf>> {
+    if req.config.targets.is_none() {
+        return Ok(None);
+    }
+    let table = crate::writer::stance_table::path_for(&files.target, req.format);
+    crate::writer::stance_table::write(&files.target, &table, req.format)?;
+    Ok(Some(table))
 }
 
 /// The last steps of a run whose output files are in place: the index gets its final name and
@@ -964,6 +1015,7 @@ fn finish_interrupted(
     let inputs = hashing.join().unwrap_or_default();
     let mut manifest = new_manifest(req, models, inputs, &summary, &state);
     manifest.outputs = outputs;
+    manifest.stance_table = write_stance_table(req, files)?;
     complete(files, manifest, req.docs.as_deref())?;
     eprintln!(
         "newsquotes: the interrupted run to {} had written its output ({} documents); its \

@@ -72,6 +72,20 @@ impl Summary {
         self.errors.values().sum()
     }
 
+    /// When every document of the run failed: the commonest error kind and how many documents
+    /// it stopped (a run that read nothing or had one document succeed gives `None`). Such a
+    /// run points at a wrong setting (a field name, an input type) rather than bad documents,
+    /// so it exits non-zero.
+    pub fn all_failed(&self) -> Option<(&str, u64)> {
+        if self.documents == 0 || self.error_count() < self.documents {
+            return None;
+        }
+        self.errors
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(k, n)| (k.as_str(), *n))
+    }
+
     fn per_second(&self, n: u64) -> f64 {
         let s = self.elapsed.as_secs_f64();
         if s > 0.0 {
@@ -167,5 +181,21 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("1.0 articles/s, 5 words/s"), "{text}");
+        assert_eq!(s.all_failed(), None);
+    }
+
+    #[test]
+    fn a_run_where_every_document_failed_names_the_commonest_kind() {
+        let mut s = Summary::default();
+        assert_eq!(s.all_failed(), None);
+        for kind in ["empty", "missing_field", "missing_field", "io", "io"] {
+            s.count(0, Some(kind), 0, false);
+        }
+        // Ties go to the kind first in name order.
+        assert_eq!(s.all_failed(), Some(("io", 2)));
+        s.count(0, Some("missing_field"), 0, false);
+        assert_eq!(s.all_failed(), Some(("missing_field", 3)));
+        s.count(2, None, 10, false);
+        assert_eq!(s.all_failed(), None);
     }
 }

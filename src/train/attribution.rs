@@ -34,7 +34,7 @@ pub struct TrainAttributionArgs {
     #[arg(long)]
     pub dev: PathBuf,
     /// Output model folder (created; an existing model there is replaced).
-    #[arg(long)]
+    #[arg(short = 'o', long = "output", alias = "out")]
     pub out: PathBuf,
     /// Model name written into the manifest (default: the output folder's name).
     #[arg(long)]

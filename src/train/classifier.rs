@@ -27,7 +27,7 @@ use tch::{Device, Kind, Tensor};
 #[derive(clap::Args, Debug, Clone)]
 pub struct ClassifierTrainArgs {
     /// Output model folder (manifest, weights delta, training log).
-    #[arg(long)]
+    #[arg(short = 'o', long = "output", alias = "out")]
     pub out: PathBuf,
     /// Passes over the training data.
     #[arg(long, default_value_t = 2)]

@@ -13,6 +13,7 @@
 
 pub mod parquet;
 pub mod readback;
+pub mod stance_table;
 
 use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
@@ -30,7 +31,7 @@ pub enum Format {
     Jsonl,
     /// Flattened records, one row each.
     Csv,
-    /// Apache Parquet with a typed schema ([`parquet::schema`]); needs `-o FILE`.
+    /// Apache Parquet with a typed schema (columns in the README); needs `-o FILE`.
     Parquet,
 }
 
@@ -88,6 +89,85 @@ pub const CSV_COLUMNS: [&str; 26] = [
 /// Index of `error_kind` in [`CSV_COLUMNS`] (`error_message` follows it); the speaker's key,
 /// gender and gender evidence come after them, added when the contract grew.
 const CSV_ERROR_KIND: usize = 21;
+/// Columns a CSV output has after [`CSV_COLUMNS`]: where the quote starts and ends (the first
+/// span's start and the last span's end, code-point offsets), for analyses that want numbers
+/// rather than the `START-END;START-END` text of `quote_spans`.
+pub const CSV_QUOTE_BOUNDS: [&str; 2] = ["quote_start", "quote_end"];
+
+/// The column name part for a stance target: its name lowercased, every run of characters that
+/// are not letters or digits made one `_`, leading and trailing `_` dropped (`target` when
+/// nothing is left). "Carbon tax (EU)" gives `carbon_tax_eu`.
+pub fn target_slug(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('_') {
+            slug.push('_');
+        }
+    }
+    while slug.ends_with('_') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        slug.push_str("target");
+    }
+    slug
+}
+
+/// The columns of a CSV output: [`CSV_COLUMNS`], [`CSV_QUOTE_BOUNDS`], then for each stance
+/// target of the run, in the targets file's order, `stance_<slug>_label` and
+/// `stance_<slug>_score` ([`target_slug`]; a slug that two targets share gets `_2`, `_3`, ...
+/// for the later ones), so that a spreadsheet or `read_csv` gets one flat row per record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvLayout {
+    /// (target name, column slug), in the targets file's order.
+    targets: Vec<(String, String)>,
+}
+
+impl CsvLayout {
+    /// The layout for a run with these stance targets (none: no stance columns).
+    pub fn new(targets: &[String]) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let targets = targets
+            .iter()
+            .map(|name| {
+                let base = target_slug(name);
+                let mut slug = base.clone();
+                let mut n = 2;
+                while !seen.insert(slug.clone()) {
+                    slug = format!("{base}_{n}");
+                    n += 1;
+                }
+                (name.clone(), slug)
+            })
+            .collect();
+        CsvLayout { targets }
+    }
+
+    /// The header, in column order.
+    pub fn header(&self) -> Vec<String> {
+        let mut header: Vec<String> = CSV_COLUMNS
+            .iter()
+            .chain(&CSV_QUOTE_BOUNDS)
+            .map(|c| c.to_string())
+            .collect();
+        for (_, slug) in &self.targets {
+            header.push(format!("stance_{slug}_label"));
+            header.push(format!("stance_{slug}_score"));
+        }
+        header
+    }
+
+    /// The header line as CSV bytes.
+    pub fn header_bytes(&self) -> Result<Vec<u8>> {
+        csv_bytes([self.header().as_slice()])
+    }
+
+    fn width(&self) -> usize {
+        CSV_COLUMNS.len() + CSV_QUOTE_BOUNDS.len() + 2 * self.targets.len()
+    }
+}
 
 /// Where the output bytes go.
 pub enum Destination {
@@ -225,8 +305,8 @@ impl Write for Destination {
 pub enum OutputWriter {
     /// JSONL.
     Jsonl(Destination),
-    /// CSV (header written on creation).
-    Csv(Destination),
+    /// CSV (header written on creation), in its column layout.
+    Csv(Destination, CsvLayout),
 }
 
 /// Formats rows into CSV bytes (quoting, escaping) with the injection guard applied to every
@@ -246,30 +326,29 @@ fn csv_bytes<'a>(rows: impl IntoIterator<Item = &'a [String]>) -> Result<Vec<u8>
     Ok(buf)
 }
 
-/// The CSV header line.
-pub fn csv_header() -> Result<Vec<u8>> {
-    let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
-    csv_bytes([header.as_slice()])
-}
-
 impl OutputWriter {
-    /// Creates a writer; CSV writes its header at once. Parquet is not a streaming format: it
-    /// is written from the JSONL stream when the run completes ([`parquet`]), so it is refused
-    /// here.
-    pub fn new(format: Format, dest: Destination) -> Result<Self> {
-        Self::with_header(format, dest, true)
+    /// Creates a writer; CSV writes its header (in `layout`) at once. Parquet is not a
+    /// streaming format: it is written from the JSONL stream when the run completes
+    /// ([`parquet`]), so it is refused here.
+    pub fn new(format: Format, dest: Destination, layout: &CsvLayout) -> Result<Self> {
+        Self::with_header(format, dest, layout, true)
     }
 
     /// Like [`OutputWriter::new`], but continuing an output that already has its CSV header
     /// when `header` is false.
-    pub fn with_header(format: Format, mut dest: Destination, header: bool) -> Result<Self> {
+    pub fn with_header(
+        format: Format,
+        mut dest: Destination,
+        layout: &CsvLayout,
+        header: bool,
+    ) -> Result<Self> {
         match format {
             Format::Jsonl => Ok(OutputWriter::Jsonl(dest)),
             Format::Csv => {
                 if header {
-                    dest.write_all(&csv_header()?)?;
+                    dest.write_all(&layout.header_bytes()?)?;
                 }
-                Ok(OutputWriter::Csv(dest))
+                Ok(OutputWriter::Csv(dest, layout.clone()))
             }
             Format::Parquet => Err(Error::Invalid(
                 "--format parquet needs an output file (-o FILE)".to_string(),
@@ -280,7 +359,7 @@ impl OutputWriter {
     /// Bytes written so far to a spool destination.
     pub fn position(&self) -> u64 {
         match self {
-            OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest) => dest.position(),
+            OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest, _) => dest.position(),
         }
     }
 
@@ -302,10 +381,18 @@ impl OutputWriter {
                 }
                 dest.document_end()?;
             }
-            OutputWriter::Csv(dest) => {
+            OutputWriter::Csv(dest, layout) => {
                 let rows = match &outcome.result {
-                    Ok(records) => records.iter().map(csv_row).collect::<Result<Vec<_>>>()?,
-                    Err(e) => vec![csv_error_row(&e.doc_id.0, e.kind.as_str(), &e.message)],
+                    Ok(records) => records
+                        .iter()
+                        .map(|r| csv_row(r, layout))
+                        .collect::<Result<Vec<_>>>()?,
+                    Err(e) => vec![csv_error_row(
+                        &e.doc_id.0,
+                        e.kind.as_str(),
+                        &e.message,
+                        layout,
+                    )],
                 };
                 dest.write_all(&csv_bytes(rows.iter().map(Vec::as_slice))?)?;
                 dest.document_end()?;
@@ -317,7 +404,7 @@ impl OutputWriter {
     /// Writes one document's lines as they were written before (a resumed run keeping a
     /// document its interrupted part already did).
     pub fn write_raw(&mut self, bytes: &[u8]) -> Result<()> {
-        let (OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest)) = self;
+        let (OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest, _)) = self;
         dest.write_all(bytes)?;
         dest.document_end()?;
         Ok(())
@@ -326,14 +413,14 @@ impl OutputWriter {
     /// Finishes the output: flushes and moves a file output into place.
     pub fn finish(self) -> Result<()> {
         match self {
-            OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest) => dest.commit(),
+            OutputWriter::Jsonl(dest) | OutputWriter::Csv(dest, _) => dest.commit(),
         }
     }
 }
 
 /// The CSV cells of a failed document's row: only `doc_id`, `error_kind` and `error_message`.
-pub fn csv_error_row(doc_id: &str, kind: &str, message: &str) -> Vec<String> {
-    let mut row = vec![String::new(); CSV_COLUMNS.len()];
+pub fn csv_error_row(doc_id: &str, kind: &str, message: &str, layout: &CsvLayout) -> Vec<String> {
+    let mut row = vec![String::new(); layout.width()];
     row[0] = doc_id.to_string();
     row[CSV_ERROR_KIND] = kind.to_string();
     row[CSV_ERROR_KIND + 1] = message.to_string();
@@ -341,11 +428,11 @@ pub fn csv_error_row(doc_id: &str, kind: &str, message: &str) -> Vec<String> {
 }
 
 /// One output line (a record or an error line) as CSV bytes, guard applied.
-pub fn csv_line(line: &crate::record::OutputLine) -> Result<Vec<u8>> {
+pub fn csv_line(line: &crate::record::OutputLine, layout: &CsvLayout) -> Result<Vec<u8>> {
     let row = match line {
-        crate::record::OutputLine::Record(r) => csv_row(r)?,
+        crate::record::OutputLine::Record(r) => csv_row(r, layout)?,
         crate::record::OutputLine::Error(e) => {
-            csv_error_row(&e.doc_id.0, &e.error.kind, &e.error.message)
+            csv_error_row(&e.doc_id.0, &e.error.kind, &e.error.message, layout)
         }
     };
     csv_bytes([row.as_slice()])
@@ -355,8 +442,8 @@ fn opt_num<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// The CSV cells of one record, in [`CSV_COLUMNS`] order, before the injection guard.
-pub fn csv_row(r: &Record) -> Result<Vec<String>> {
+/// The CSV cells of one record, in the order of `layout`'s header, before the injection guard.
+pub fn csv_row(r: &Record, layout: &CsvLayout) -> Result<Vec<String>> {
     let spans = r
         .quote
         .spans
@@ -365,7 +452,7 @@ pub fn csv_row(r: &Record) -> Result<Vec<String>> {
         .collect::<Vec<_>>()
         .join(";");
     let mention = r.speaker.mention.as_ref();
-    Ok(vec![
+    let mut row = vec![
         r.doc_id.0.clone(),
         r.quote_id.clone(),
         r.quote.text.clone(),
@@ -403,7 +490,15 @@ pub fn csv_row(r: &Record) -> Result<Vec<String>> {
         } else {
             serde_json::to_string(&r.speaker.gender_evidence)?
         },
-    ])
+        opt_num(r.quote.spans.first().map(|s| s.start)),
+        opt_num(r.quote.spans.last().map(|s| s.end)),
+    ];
+    for (name, _) in &layout.targets {
+        let stance = r.stance.iter().find(|s| &s.target == name);
+        row.push(stance.map(|s| s.label.clone()).unwrap_or_default());
+        row.push(opt_num(stance.map(|s| s.score)));
+    }
+    Ok(row)
 }
 
 /// Prefixes a cell that a spreadsheet would run as a formula with `'`.
@@ -449,7 +544,12 @@ mod tests {
                 gender_evidence: Default::default(),
                 confidence: 0.5,
             },
-            stance: Vec::new(),
+            stance: vec![crate::record::Stance {
+                target: "carbon-tax EU".into(),
+                label: "against".into(),
+                score: 0.8125,
+                basis: crate::record::Basis::Model,
+            }],
             claim: None,
             meta,
             provenance: Provenance {
@@ -462,7 +562,8 @@ mod tests {
     fn write_all(format: Format, outcomes: &[DocOutcome]) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out");
-        let mut w = OutputWriter::new(format, Destination::file(&path).unwrap()).unwrap();
+        let layout = CsvLayout::new(&["Carbon tax (EU)".to_string(), "carbon-tax EU".to_string()]);
+        let mut w = OutputWriter::new(format, Destination::file(&path).unwrap(), &layout).unwrap();
         for o in outcomes {
             w.write(o).unwrap();
         }
@@ -508,12 +609,28 @@ mod tests {
     fn csv_has_header_guarded_cells_and_error_rows() {
         let out = write_all(Format::Csv, &outcomes());
         let mut rd = csv::Reader::from_reader(out.as_bytes());
+        let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+        assert_eq!(header[..CSV_COLUMNS.len()], CSV_COLUMNS);
         assert_eq!(
-            rd.headers().unwrap().iter().collect::<Vec<_>>(),
-            CSV_COLUMNS
+            header[CSV_COLUMNS.len()..],
+            [
+                "quote_start",
+                "quote_end",
+                "stance_carbon_tax_eu_label",
+                "stance_carbon_tax_eu_score",
+                "stance_carbon_tax_eu_2_label",
+                "stance_carbon_tax_eu_2_score"
+            ]
         );
         let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 3);
+        let n = CSV_COLUMNS.len();
+        // Integers as integers; the first target has no entry, the second its label and score.
+        assert_eq!(
+            rows[0].iter().skip(n).collect::<Vec<_>>(),
+            ["10", "20", "", "", "against", "0.8125"]
+        );
+        assert_eq!(rows[2].len(), header.len());
         assert_eq!(&rows[0][2], "'=SUM(A1) and");
         assert_eq!(&rows[0][4], "10-14;16-20");
         assert_eq!(&rows[0][3], "mixed");
@@ -524,6 +641,13 @@ mod tests {
             (&rows[2][0], &rows[2][1], &rows[2][21]),
             ("d2", "", "empty")
         );
+    }
+
+    #[test]
+    fn target_slugs_are_plain_column_names() {
+        assert_eq!(target_slug("Carbon tax (EU)"), "carbon_tax_eu");
+        assert_eq!(target_slug("  Zölle / Tarife "), "zölle_tarife");
+        assert_eq!(target_slug("!!!"), "target");
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! Parquet output: the contract's records as a typed table.
 //!
 //! One row per record, columns as in the CSV output but typed: offsets are `int64`, the
-//! confidence and scores `float32`, `claim_checkworthy` a boolean, and the two lists stay lists
-//! (`quote_spans` of `{start, end}`, `stance` of `{target, label, score, basis}`), which pandas,
-//! polars, R arrow and DuckDB all read natively. `meta` and `provenance` are JSON text, since
-//! their keys vary by corpus (DuckDB: `json_extract_string(meta, '$.date')`). A document that
-//! failed is one row with only `doc_id`, `error_kind` and `error_message` set, so that the table
-//! still accounts for every input document.
+//! confidence and scores `float64` holding the value the JSONL shows (0.998, not the 0.99800003
+//! a widened `float32` would read back as), `claim_checkworthy` a boolean, and the two lists stay
+//! lists (`quote_spans` of `{start, end}`, `stance` of `{target, label, score, basis}`), which
+//! pandas, polars, R arrow and DuckDB all read natively. `meta` and `provenance` are JSON text,
+//! since their keys vary by corpus (DuckDB: `json_extract_string(meta, '$.date')`); the common
+//! metadata is also a typed column of its own: `date` (a date, from a `meta.date` that starts
+//! with `YYYY-MM-DD`), `source`, `url` and `title` (strings). A document that failed is one row
+//! with only `doc_id`, `error_kind` and `error_message` set, so that the table still accounts
+//! for every input document. Files written before version 0.1 of this layout (float32 scores, no
+//! metadata columns) are still read back ([`super::readback`]).
 //!
 //! Parquet cannot be appended to line by line, so the run writes its JSONL stream first and
 //! converts it here when the run completes (see `crate::run`), in row groups of bounded size.
@@ -14,8 +18,8 @@
 use crate::error::Result;
 use crate::record::{OutputLine, Record};
 use arrow_array::{
-    ArrayRef, BooleanArray, Float32Array, Int64Array, ListArray, RecordBatch, StringArray,
-    StructArray,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, ListArray, RecordBatch,
+    StringArray, StructArray,
 };
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
@@ -42,7 +46,7 @@ fn stance_fields() -> Fields {
     Fields::from(vec![
         Field::new("target", DataType::Utf8, false),
         Field::new("label", DataType::Utf8, false),
-        Field::new("score", DataType::Float32, false),
+        Field::new("score", DataType::Float64, false),
         Field::new("basis", DataType::Utf8, false),
     ])
 }
@@ -75,10 +79,10 @@ pub fn schema() -> SchemaRef {
         text("speaker_kind"),
         text("speaker_role"),
         text("speaker_entity"),
-        Field::new("speaker_confidence", DataType::Float32, true),
+        Field::new("speaker_confidence", DataType::Float64, true),
         Field::new("stance", list_of(stance_fields()), true),
         Field::new("claim_checkworthy", DataType::Boolean, true),
-        Field::new("claim_score", DataType::Float32, true),
+        Field::new("claim_score", DataType::Float64, true),
         text("meta"),
         text("provenance"),
         text("error_kind"),
@@ -86,11 +90,73 @@ pub fn schema() -> SchemaRef {
         text("speaker_key"),
         text("speaker_gender"),
         text("speaker_gender_evidence"),
+        int("quote_start"),
+        int("quote_end"),
+        Field::new("date", DataType::Date32, true),
+        text("source"),
+        text("url"),
+        text("title"),
     ]))
 }
 
+/// The metadata fields that get a typed column of their own (besides `date`).
+const META_TEXT_COLUMNS: [&str; 3] = ["source", "url", "title"];
+
+/// A score as the JSONL shows it: the shortest decimal that reads back as the same `f32`, as an
+/// `f64` (so 0.998f32 is stored as 0.998, which every reader prints as 0.998).
+pub fn score(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
+/// Days since 1970-01-01 of a text that starts with a valid `YYYY-MM-DD` date (followed by
+/// nothing, a `T` or a space: `2016-10-05T09:00Z` gives the 5th), else `None`.
+pub fn date_days(text: &str) -> Option<i32> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    if b.len() < 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b.get(10), None | Some(b'T' | b' '))
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = t.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d < 1 || d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    i32::try_from(era * 146_097 + doe - 719_468).ok()
+}
+
 /// One stance entry's cells: target, label, score, basis.
-type StanceRow = (String, String, f32, &'static str);
+type StanceRow = (String, String, f64, &'static str);
 
 /// Column buffers for up to [`BATCH_ROWS`] rows.
 #[derive(Default)]
@@ -111,10 +177,10 @@ struct Columns {
     kind: Vec<Option<String>>,
     role: Vec<Option<String>>,
     entity: Vec<Option<String>>,
-    confidence: Vec<Option<f32>>,
+    confidence: Vec<Option<f64>>,
     stance: Vec<Option<Vec<StanceRow>>>,
     checkworthy: Vec<Option<bool>>,
-    claim_score: Vec<Option<f32>>,
+    claim_score: Vec<Option<f64>>,
     meta: Vec<Option<String>>,
     provenance: Vec<Option<String>>,
     error_kind: Vec<Option<String>>,
@@ -122,6 +188,11 @@ struct Columns {
     key: Vec<Option<String>>,
     gender: Vec<Option<String>>,
     gender_evidence: Vec<Option<String>>,
+    quote_start: Vec<Option<i64>>,
+    quote_end: Vec<Option<i64>>,
+    date: Vec<Option<i32>>,
+    /// `source`, `url`, `title` ([`META_TEXT_COLUMNS`]).
+    meta_text: [Vec<Option<String>>; 3],
 }
 
 fn offset(n: usize) -> i64 {
@@ -163,16 +234,24 @@ impl Columns {
         );
         self.role.push(r.speaker.role.clone());
         self.entity.push(r.speaker.entity.clone());
-        self.confidence.push(Some(r.speaker.confidence));
+        self.confidence.push(Some(score(r.speaker.confidence)));
         self.stance.push(Some(
             r.stance
                 .iter()
-                .map(|s| (s.target.clone(), s.label.clone(), s.score, s.basis.as_str()))
+                .map(|s| {
+                    (
+                        s.target.clone(),
+                        s.label.clone(),
+                        score(s.score),
+                        s.basis.as_str(),
+                    )
+                })
                 .collect(),
         ));
         self.checkworthy
             .push(r.claim.as_ref().map(|c| c.checkworthy));
-        self.claim_score.push(r.claim.as_ref().map(|c| c.score));
+        self.claim_score
+            .push(r.claim.as_ref().map(|c| score(c.score)));
         self.meta.push(Some(serde_json::to_string(&r.meta)?));
         self.provenance
             .push(Some(serde_json::to_string(&r.provenance)?));
@@ -192,6 +271,24 @@ impl Columns {
                 .then(|| serde_json::to_string(evidence))
                 .transpose()?,
         );
+        self.quote_start
+            .push(r.quote.spans.first().map(|s| offset(s.start)));
+        self.quote_end
+            .push(r.quote.spans.last().map(|s| offset(s.end)));
+        self.date.push(
+            r.meta
+                .get("date")
+                .and_then(serde_json::Value::as_str)
+                .and_then(date_days),
+        );
+        for (column, name) in self.meta_text.iter_mut().zip(META_TEXT_COLUMNS) {
+            column.push(
+                r.meta
+                    .get(name)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string),
+            );
+        }
         Ok(())
     }
 
@@ -222,6 +319,12 @@ impl Columns {
         self.key.push(None);
         self.gender.push(None);
         self.gender_evidence.push(None);
+        self.quote_start.push(None);
+        self.quote_end.push(None);
+        self.date.push(None);
+        for column in &mut self.meta_text {
+            column.push(None);
+        }
     }
 
     /// Turns the buffered rows into a batch and empties the buffers.
@@ -229,7 +332,7 @@ impl Columns {
         let c = std::mem::take(self);
         let text = |v: Vec<Option<String>>| Arc::new(StringArray::from(v)) as ArrayRef;
         let int = |v: Vec<Option<i64>>| Arc::new(Int64Array::from(v)) as ArrayRef;
-        let float = |v: Vec<Option<f32>>| Arc::new(Float32Array::from(v)) as ArrayRef;
+        let float = |v: Vec<Option<f64>>| Arc::new(Float64Array::from(v)) as ArrayRef;
 
         let spans = list_array(span_fields(), &c.spans, |rows| {
             let (starts, ends): (Vec<i64>, Vec<i64>) = rows.iter().copied().unzip();
@@ -242,7 +345,7 @@ impl Columns {
             vec![
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.0))) as ArrayRef,
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.1))),
-                Arc::new(Float32Array::from_iter_values(rows.iter().map(|r| r.2))),
+                Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.2))),
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.3))),
             ]
         })?;
@@ -273,7 +376,14 @@ impl Columns {
             text(c.key),
             text(c.gender),
             text(c.gender_evidence),
+            int(c.quote_start),
+            int(c.quote_end),
+            Arc::new(Date32Array::from(c.date)),
         ];
+        let mut columns = columns;
+        for column in c.meta_text {
+            columns.push(text(column));
+        }
         Ok(RecordBatch::try_new(schema.clone(), columns)?)
     }
 }
@@ -370,6 +480,20 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_days_since_the_epoch_when_they_parse() {
+        assert_eq!(date_days("1970-01-01"), Some(0));
+        assert_eq!(date_days("2000-03-01"), Some(11_017));
+        assert_eq!(date_days("2016-10-05T09:00:00Z"), Some(17_079));
+        assert_eq!(date_days("1969-12-31"), Some(-1));
+        for bad in [
+            "2016-02-30", "2016-13-01", "05/10/2016", "2016-10", "2016-10-051", "",
+        ] {
+            assert_eq!(date_days(bad), None, "{bad}");
+        }
+        assert_eq!(score(0.998), 0.998);
+    }
+
+    #[test]
     fn records_and_error_rows_round_trip_with_types() {
         let r = record(
             r#"{"doc_id":"d1","quote_id":"d1:0-5","quote":{"text":"a b","spans":[[0,1],[4,5]],"kind":"mixed"},"cue":null,"speaker":{"mention":{"text":"he","span":[7,9]},"name":"Ana Ruiz","kind":"person","role":null,"entity":"d1#e1","confidence":0.75},"stance":[{"target":"T","label":"favor","score":0.5}],"claim":{"checkworthy":true,"score":0.9},"meta":{"date":"2026-01-02"},"provenance":{"pipeline":"0.1.0","models":{}}}"#,
@@ -401,8 +525,18 @@ mod tests {
         assert_eq!(spans.value_length(0), 2);
         assert!(spans.is_null(1));
         let conf = col("speaker_confidence");
-        let conf = conf.as_any().downcast_ref::<Float32Array>().unwrap();
+        let conf = conf.as_any().downcast_ref::<Float64Array>().unwrap();
         assert_eq!(conf.value(0), 0.75);
+        let date = col("date");
+        let date = date.as_any().downcast_ref::<Date32Array>().unwrap();
+        assert_eq!(date.value(0), date_days("2026-01-02").unwrap());
+        assert!(date.is_null(1));
+        let claim = col("claim_score");
+        let claim = claim.as_any().downcast_ref::<Float64Array>().unwrap();
+        // The value the JSONL shows, not 0.8999999761581421.
+        assert_eq!(claim.value(0), 0.9);
+        let source = col("source");
+        assert!(source.is_null(0) && source.is_null(1));
         let kind = col("error_kind");
         let kind = kind.as_any().downcast_ref::<StringArray>().unwrap();
         assert!(kind.is_null(0));

@@ -231,6 +231,10 @@ fn csv_line(header: &[String], row: &csv::StringRecord) -> LineResult {
     contract_line(flat)
 }
 
+/// Parquet columns made from other fields for analysis (`date`, `source`, `url`, `title` from
+/// `meta`; `quote_start`/`quote_end` from the spans): the record is rebuilt from the originals.
+const DERIVED_COLUMNS: [&str; 6] = ["quote_start", "quote_end", "date", "source", "url", "title"];
+
 /// Every row of a Parquet batch as contract JSON text.
 fn batch_lines(batch: &RecordBatch) -> Vec<LineResult> {
     let schema = batch.schema();
@@ -238,6 +242,9 @@ fn batch_lines(batch: &RecordBatch) -> Vec<LineResult> {
         .map(|row| {
             let mut flat = Map::new();
             for (field, column) in schema.fields().iter().zip(batch.columns()) {
+                if DERIVED_COLUMNS.contains(&field.name().as_str()) {
+                    continue;
+                }
                 let mut value = arrow_value(column.as_ref(), row)?;
                 // meta and provenance are JSON text in the Parquet schema.
                 if let (Value::String(s), "meta" | "provenance") = (&value, field.name().as_str()) {
@@ -422,7 +429,12 @@ mod tests {
                 }
                 w.finish().unwrap();
             } else {
-                let mut w = OutputWriter::new(format, Destination::file(&path).unwrap()).unwrap();
+                let mut w = OutputWriter::new(
+                    format,
+                    Destination::file(&path).unwrap(),
+                    &crate::writer::CsvLayout::new(&["T".to_string()]),
+                )
+                .unwrap();
                 for o in outcomes() {
                     w.write(&o).unwrap();
                 }
