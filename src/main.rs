@@ -496,6 +496,17 @@ fn on_interrupt(req: &RunRequest) {
     // Only fails when a handler is already set, which this process never does twice.
     let _ = ctrlc::set_handler(move || {
         eprintln!("{message}");
+        // `_exit`, not `exit`: the workers are still running, and `exit`'s clean-up (C++
+        // static destructors of libtorch) under their feet can crash the process instead of
+        // ending it with the status a shell expects. Nothing needs flushing: the partial files
+        // are flushed document by document.
+        #[cfg(unix)]
+        // SAFETY: `_exit` ends the process at once; it is async-signal-safe and touches no
+        // memory of ours.
+        unsafe {
+            libc::_exit(130)
+        };
+        #[cfg(not(unix))]
         std::process::exit(130);
     });
 }
