@@ -216,8 +216,8 @@ fn csv_has_the_header_and_one_row_per_record_or_error() {
             None => {
                 assert_eq!(&row[1], line["quote_id"].as_str().unwrap());
                 let spans = line["quote"]["spans"].as_array().unwrap();
-                assert_eq!(row[23].parse::<u64>().unwrap(), spans[0][0]);
-                assert_eq!(row[24].parse::<u64>().unwrap(), spans[spans.len() - 1][1]);
+                assert_eq!(row[26].parse::<u64>().unwrap(), spans[0][0]);
+                assert_eq!(row[27].parse::<u64>().unwrap(), spans[spans.len() - 1][1]);
             }
         }
     }

@@ -246,8 +246,10 @@ fn batch_lines(batch: &RecordBatch) -> Vec<LineResult> {
                     continue;
                 }
                 let mut value = arrow_value(column.as_ref(), row)?;
-                // meta and provenance are JSON text in the Parquet schema.
-                if let (Value::String(s), "meta" | "provenance") = (&value, field.name().as_str()) {
+                // meta, provenance and the gender evidence are JSON text in the Parquet schema.
+                if let (Value::String(s), "meta" | "provenance" | "speaker_gender_evidence") =
+                    (&value, field.name().as_str())
+                {
                     value = serde_json::from_str(s)
                         .map_err(|e| format!("column {}: {e}", field.name()))?;
                 }
@@ -382,7 +384,7 @@ mod tests {
     use crate::record::{OutputLine, Record};
     use crate::writer::{Destination, OutputWriter};
 
-    const RECORD: &str = r#"{"doc_id":"d1","quote_id":"d1:0-5","quote":{"text":"=a b","spans":[[0,1],[4,5]],"kind":"mixed"},"cue":null,"speaker":{"mention":{"text":"he","span":[7,9]},"name":"Ana Ruiz","kind":"person","role":null,"entity":"d1#e1","key":"ana ruiz","gender":"female","gender_evidence":{"pronoun":2},"confidence":0.75},"stance":[{"target":"T","label":"favor","score":0.998,"basis":"model"}],"claim":{"checkworthy":true,"score":0.9},"meta":{"date":"2026-01-02","n":[1,2]},"provenance":{"pipeline":"0.1.0","models":{"attribution":"m@1#abc"}}}"#;
+    const RECORD: &str = r#"{"doc_id":"d1","quote_id":"d1:0-5","quote":{"text":"=a b","spans":[[0,1],[4,5]],"kind":"mixed"},"cue":null,"speaker":{"mention":{"text":"he","span":[7,9]},"name":"Ana Ruiz","kind":"person","role":null,"entity":"d1#e1","key":"ana ruiz","gender":"female","gender_evidence":{"female":{"pronoun":2}},"confidence":0.75},"stance":[{"target":"T","label":"favor","score":0.998,"basis":"model"}],"claim":{"checkworthy":true,"score":0.9},"meta":{"date":"2026-01-02","n":[1,2]},"provenance":{"pipeline":"0.1.0","models":{"attribution":"m@1#abc"}}}"#;
 
     fn outcomes() -> Vec<DocOutcome> {
         let record: Record = serde_json::from_str(RECORD).unwrap();
