@@ -35,6 +35,9 @@ pub struct SetAside {
     pub below_threshold: u64,
 }
 
+/// Check-worthy quotes listed in the report.
+pub const TOP_CHECKWORTHY: usize = 10;
+
 /// What a record is counted under when it has neither a canonical name nor a mention.
 pub const NO_SPEAKER: &str = "(no speaker)";
 
@@ -113,6 +116,13 @@ pub struct Tally {
     pub checkworthy: u64,
     /// Records per outlet (`meta.source`, when it is a string).
     pub outlets: BTreeMap<String, u64>,
+    /// Per outlet: records by quote kind, indexed like [`QUOTE_KINDS`].
+    pub outlet_kinds: BTreeMap<String, [u64; 3]>,
+    /// Per outlet: records per named speaker (canonical name), for its top speakers.
+    pub outlet_speakers: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The most check-worthy quotes: (score, speaker, quote text), highest first, at most
+    /// [`TOP_CHECKWORTHY`].
+    pub top_checkworthy: Vec<(f32, String, String)>,
     /// Records per document that has records.
     doc_records: HashMap<String, u64>,
     /// Documents that have an error line.
@@ -197,11 +207,30 @@ impl Tally {
         }
         if let Some(source) = r.meta.get("source").and_then(|s| s.as_str()) {
             *self.outlets.entry(source.to_string()).or_default() += 1;
+            self.outlet_kinds.entry(source.to_string()).or_default()
+                [quote_kind_index(r.quote.kind)] += 1;
+            if let Some(name) = &r.speaker.name {
+                *self
+                    .outlet_speakers
+                    .entry(source.to_string())
+                    .or_default()
+                    .entry(name.clone())
+                    .or_default() += 1;
+            }
         }
         if let Some(c) = &r.claim {
             self.claims += 1;
             if c.checkworthy {
                 self.checkworthy += 1;
+                let low = self.top_checkworthy.last().map(|t| t.0);
+                if self.top_checkworthy.len() < TOP_CHECKWORTHY || low < Some(c.score) {
+                    let who = speaker_label(r).to_string();
+                    self.top_checkworthy
+                        .push((c.score, who, r.quote.text.clone()));
+                    // Highest first; ties keep input order (a stable sort).
+                    self.top_checkworthy.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    self.top_checkworthy.truncate(TOP_CHECKWORTHY);
+                }
             }
         }
         if !r.stance.is_empty() {
@@ -602,6 +631,34 @@ pub(crate) mod tests {
         assert_eq!((aside.below_threshold, aside.target_not_mentioned), (1, 1));
         assert_eq!((t.claims, t.checkworthy, t.with_stance), (1, 1, 3));
         assert_eq!(t.dates.values().sum::<u64>(), 4);
+    }
+
+    #[test]
+    fn outlets_get_kinds_and_top_speakers_and_check_worthy_quotes_are_ranked() {
+        let mut t = Tally::default();
+        for (i, (who, kind, score)) in [
+            (Some("Mira Solberg"), QuoteKind::Direct, 0.9f32),
+            (Some("Mira Solberg"), QuoteKind::Indirect, 0.4),
+            (Some("Jon Aas"), QuoteKind::Direct, 0.7),
+            (None, QuoteKind::Mixed, 0.95),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut r = record("d1", who, kind, &format!("claim number {i}"));
+            r.meta.insert("source".into(), "Harbour Post".into());
+            r.claim = Some(Claim {
+                checkworthy: score >= 0.5,
+                score,
+            });
+            t.add_record(&r);
+        }
+        assert_eq!(t.outlet_kinds["Harbour Post"], [2, 1, 1]);
+        assert_eq!(t.outlet_speakers["Harbour Post"]["Mira Solberg"], 2);
+        assert_eq!(t.outlet_speakers["Harbour Post"].len(), 2, "names only");
+        let scores: Vec<f32> = t.top_checkworthy.iter().map(|c| c.0).collect();
+        assert_eq!(scores, [0.95, 0.9, 0.7], "check-worthy ones, highest first");
+        assert_eq!(t.top_checkworthy[1].2, "claim number 0");
     }
 
     #[test]

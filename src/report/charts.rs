@@ -178,11 +178,13 @@ pub fn stacked(items: &[(String, [u64; 3])], parts: [&str; 3]) -> Result<String>
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(label_area(labels.iter().map(|l| l.chars().count())))
-            .build_cartesian_2d(0u64..axis_max(max), (0..n - 1).into_segmented())
+            // A one-item range (0..0) would have no segment (see `horizontal_bars`).
+            .build_cartesian_2d(0u64..axis_max(max), (0..(n - 1).max(1)).into_segmented())
             .map_err(chart_error)?;
         let row = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(y) | SegmentValue::Exact(y) => labels
-                .get((n - 1 - y) as usize)
+            SegmentValue::CenterOf(y) | SegmentValue::Exact(y) => usize::try_from(n - 1 - y)
+                .ok()
+                .and_then(|i| labels.get(i))
                 .cloned()
                 .unwrap_or_default(),
             SegmentValue::Last => String::new(),

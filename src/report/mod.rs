@@ -313,17 +313,50 @@ fn outlet_section(t: &Tally, top: usize) -> Result<Section> {
     let total = outlets.len();
     outlets.truncate(top);
     let without: u64 = t.records - t.outlets.values().sum::<u64>();
+    if outlets.is_empty() {
+        return Ok(Section {
+            id: "chart-outlets",
+            heading: "Quotes per outlet".to_string(),
+            note: Some("No outlets in this output (records carry no meta.source).".to_string()),
+            svg: None,
+        });
+    }
+    // One bar per outlet, split by quote kind; the note names each outlet's top speakers.
+    let bars: Vec<(String, [u64; 3])> = outlets
+        .iter()
+        .map(|(name, n)| {
+            let kinds = t.outlet_kinds.get(name).copied().unwrap_or_default();
+            (format!("{name} ({n})"), kinds)
+        })
+        .collect();
+    let mut note = String::from("Bars: direct, indirect and mixed quotes. Top speakers: ");
+    let lines: Vec<String> = outlets
+        .iter()
+        .map(|(name, _)| {
+            let mut speakers: Vec<(&String, &u64)> = t
+                .outlet_speakers
+                .get(name)
+                .map(|m| m.iter().collect())
+                .unwrap_or_default();
+            speakers.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            let top3: Vec<String> = speakers
+                .iter()
+                .take(3)
+                .map(|(s, n)| format!("{s} ({n})"))
+                .collect();
+            format!("{name}: {}", top3.join(", "))
+        })
+        .collect();
+    note.push_str(&lines.join("; "));
+    note.push('.');
+    if without > 0 {
+        note.push_str(&format!(" {without} records have no meta.source."));
+    }
     Ok(Section {
         id: "chart-outlets",
         heading: format!("Quotes per outlet (top {} of {total})", outlets.len()),
-        note: if outlets.is_empty() {
-            Some("No outlets in this output (records carry no meta.source).".to_string())
-        } else {
-            (without > 0).then(|| format!("{without} records have no meta.source."))
-        },
-        svg: (!outlets.is_empty())
-            .then(|| charts::horizontal_bars(&outlets, "records"))
-            .transpose()?,
+        note: Some(note),
+        svg: Some(charts::stacked(&bars, QUOTE_KINDS)?),
     })
 }
 
@@ -350,10 +383,26 @@ fn checkworthy_section(t: &Tally) -> Result<Section> {
     Ok(Section {
         id: "chart-checkworthy",
         heading: "Check-worthy quotes".to_string(),
-        note: Some(format!(
-            "{} of {} scored quotes are check-worthy claims ({share:.1} %).",
-            t.checkworthy, t.claims
-        )),
+        note: Some({
+            let mut note = format!(
+                "{} of {} scored quotes are check-worthy claims ({share:.1} %).",
+                t.checkworthy, t.claims
+            );
+            if !t.top_checkworthy.is_empty() {
+                note.push_str(" The most check-worthy: ");
+                let top: Vec<String> = t
+                    .top_checkworthy
+                    .iter()
+                    .map(|(score, who, quote)| {
+                        let short: String = quote.chars().take(140).collect();
+                        let more = if short.len() < quote.len() { "…" } else { "" };
+                        format!("{score:.2} {who}: “{short}{more}”")
+                    })
+                    .collect();
+                note.push_str(&top.join(" · "));
+            }
+            note
+        }),
         svg: Some(charts::horizontal_bars(&bars, "records")?),
     })
 }
