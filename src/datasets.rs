@@ -685,14 +685,27 @@ fn push_claim(out: &mut Vec<Example>, text: &str, checkworthy: bool) {
 /// (target, text) already came from an earlier set: the CLEF 2019 and 2020 debate sets share
 /// debates, and training or scoring on both should count each sentence once.
 pub fn load_deduplicated(sets: &[DataSet], split: Split) -> Result<Vec<Vec<Example>>> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = SeenExamples::default();
     sets.iter()
         .map(|set| {
             let mut examples = load(set, split)?;
-            examples.retain(|e| seen.insert((e.target.clone(), e.text.to_lowercase())));
+            seen.drop_repeats(&mut examples);
             Ok(examples)
         })
         .collect()
+}
+
+/// The (target, text) pairs met so far across sets, the text compared case-blind: what
+/// [`load_deduplicated`] and training on several check-worthiness sets use to count each
+/// sentence once.
+#[derive(Debug, Default)]
+pub struct SeenExamples(std::collections::HashSet<(Option<String>, String)>);
+
+impl SeenExamples {
+    /// Drops from `examples` every one already met (here or in an earlier call).
+    pub fn drop_repeats(&mut self, examples: &mut Vec<Example>) {
+        examples.retain(|e| self.0.insert((e.target.clone(), e.text.to_lowercase())));
+    }
 }
 
 #[cfg(test)]

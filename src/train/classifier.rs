@@ -253,11 +253,11 @@ fn encode_split(
     set: &DataSet,
     split: Split,
     limit: Option<usize>,
-    seen: Option<&mut std::collections::HashSet<(Option<String>, String)>>,
+    seen: Option<&mut datasets::SeenExamples>,
 ) -> Result<Vec<Item>> {
     let mut examples = datasets::load(set, split)?;
     if let Some(seen) = seen {
-        examples.retain(|e| seen.insert((e.target.clone(), e.text.to_lowercase())));
+        seen.drop_repeats(&mut examples);
     }
     if let Some(n) = limit.filter(|&n| n > 0 && n < examples.len()) {
         // Evenly spaced, not the first n: the files are often sorted by target or topic.
@@ -390,7 +390,7 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
     let mut prepared = Vec::new();
     // Claims: training sentences already taken from an earlier set (the CLEF years and
     // ClaimBuster share debates; see `datasets::load_deduplicated`).
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = datasets::SeenExamples::default();
     for set in sets {
         let p = PreparedSet {
             train: encode_split(
