@@ -237,3 +237,316 @@ fn the_loading_snippets_run_on_the_quick_start_output() {
         );
     }
 }
+
+/// Programs whose command lines the README shows.
+const PROGRAMS: [&str; 7] = [
+    "target/release/newsquotes ",
+    "newsquotes ",
+    "scripts/",
+    "zcat ",
+    "tar ",
+    "spark-submit ",
+    "newsquotes-",
+];
+
+/// Every command line of the README: the lines of code blocks (fenced, or indented by four
+/// spaces or more) that start with one of [`PROGRAMS`], with `\` continuations joined and
+/// `# comments` cut.
+fn readme_commands(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fence: Option<String> = None;
+    let mut pending: Option<String> = None;
+    for line in text.lines() {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
+            fence = match fence {
+                Some(_) => None,
+                None => Some(info.trim().to_string()),
+            };
+            continue;
+        }
+        let code = match &fence {
+            Some(info) => info.is_empty() || info == "sh",
+            None => line.starts_with("    "),
+        };
+        let trimmed = line.trim();
+        let joined = match pending.take() {
+            Some(head) => format!("{head} {trimmed}"),
+            None if code && PROGRAMS.iter().any(|p| trimmed.starts_with(p)) => trimmed.to_string(),
+            None => continue,
+        };
+        match joined.strip_suffix('\\') {
+            Some(head) => pending = Some(head.trim_end().to_string()),
+            None => out.push(
+                joined
+                    .split("  #")
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            ),
+        }
+    }
+    out
+}
+
+/// A synopsis shows a command's shape (`[--opt X]`, `a|b`, `...`) rather than one to type.
+fn is_synopsis(command: &str) -> bool {
+    command.contains('[')
+        || command.contains("...")
+        || command
+            .split_whitespace()
+            .any(|w| w.len() > 1 && w.contains('|'))
+}
+
+/// The long options a command line names (`--targets`, `--output` of `-o|--output`).
+fn long_options(command: &str) -> Vec<String> {
+    command
+        .split(|c: char| c.is_whitespace() || "[]|=".contains(c))
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| {
+            w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_string()
+        })
+        .collect()
+}
+
+/// Why a README command is not run here; every other command is run as written.
+fn not_run(command: &str) -> Option<&'static str> {
+    const REASONS: [(&str, &str); 7] = [
+        (
+            "scripts/setup && cargo build --release",
+            "setup and build: what scripts/test does before this test runs",
+        ),
+        (
+            "newsquotes train ",
+            "retrains a shipped model (tens of minutes); its options are checked against --help",
+        ),
+        (
+            "newsquotes eval --gold",
+            "needs PolNeAR (scripts/test runs the eval gate); synopsis checked against --help",
+        ),
+        (
+            "newsquotes eval stance|claims",
+            "synopsis; checked against --help (tests/stance_model.rs runs eval stance)",
+        ),
+        (
+            "newsquotes eval claims --data .../",
+            "elided paths into ../shared; options checked against --help",
+        ),
+        (
+            "spark-submit --master yarn",
+            "needs a YARN cluster; tests/spark_job.rs runs the same job script on local Spark",
+        ),
+        (
+            "scripts/spark-extract [",
+            "synopsis; its options are checked in the script, and tests/spark_job.rs runs it",
+        ),
+    ];
+    REASONS
+        .iter()
+        .find(|(prefix, _)| command.starts_with(prefix))
+        .map(|(_, why)| *why)
+        .or_else(|| {
+            (command.starts_with("newsquotes ") && is_synopsis(command))
+                .then_some("synopsis; checked against --help")
+        })
+}
+
+/// The help text of the `newsquotes` subcommand a synopsis or command line shows (alternatives
+/// such as `stance|claims` give each one's help).
+fn help_of(command: &str) -> String {
+    let words: Vec<&str> = command
+        .split_whitespace()
+        .skip(1)
+        .take_while(|w| {
+            w.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '|' || c == '-')
+                && !w.starts_with('-')
+        })
+        .collect();
+    let mut paths: Vec<Vec<&str>> = vec![Vec::new()];
+    for w in words {
+        paths = paths
+            .into_iter()
+            .flat_map(|p| {
+                w.split('|').map(move |alt| {
+                    let mut p = p.clone();
+                    p.push(alt);
+                    p
+                })
+            })
+            .collect();
+    }
+    let mut text = String::new();
+    for path in paths {
+        let out = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
+            .args(&path)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "newsquotes {path:?} --help failed");
+        text.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    text
+}
+
+/// The files the README's commands read, in `dir`: the quick start's article and targets,
+/// `corpus/` (this checkout's sample corpus), `feed.jsonl.gz`, and `target/release/newsquotes`
+/// (this build's binary).
+fn readme_fixtures(dir: &Path) {
+    let text = readme();
+    let quick = section(&text, "## Quick start");
+    let article = &blocks(quick, "json")[0];
+    std::fs::write(dir.join("articles.jsonl"), article).unwrap();
+    std::fs::write(dir.join("targets.toml"), &blocks(quick, "toml")[0]).unwrap();
+    let corpus = dir.join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    for entry in std::fs::read_dir(root().join("corpus")).unwrap().flatten() {
+        std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(dir.join("feed.jsonl.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    std::io::Write::write_all(&mut gz, article.as_bytes()).unwrap();
+    gz.finish().unwrap();
+    std::fs::create_dir_all(dir.join("target/release")).unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_newsquotes"),
+        dir.join("target/release/newsquotes"),
+    )
+    .unwrap();
+}
+
+/// The records (not error lines) of a JSONL output.
+fn record_count(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| {
+            let v: Value = serde_json::from_str(l).expect("JSONL output");
+            v.get("quote").is_some()
+        })
+        .count()
+}
+
+#[test]
+fn every_command_in_the_readme_runs_or_matches_its_help() {
+    let text = readme();
+    let commands = readme_commands(&text);
+    assert!(commands.len() >= 20, "found only {commands:?}");
+    let dir = tempfile::tempdir().unwrap();
+    readme_fixtures(dir.path());
+    let mut bundle_built = false;
+    let mut ran = 0;
+    for command in &commands {
+        // Options shown must exist, run or not (those of the first program of a pipeline or
+        // `&&` chain).
+        let first = command.split(" | ").next().unwrap_or_default();
+        let options = long_options(first.split(" && ").next().unwrap_or_default());
+        if command.starts_with("newsquotes ") || command.starts_with("target/release/newsquotes ") {
+            let help = help_of(command.trim_start_matches("target/release/"));
+            for option in &options {
+                assert!(
+                    help.contains(option.as_str()),
+                    "README `{command}`: {option} is not an option of that command"
+                );
+            }
+        } else if let Some(script) = command
+            .split_whitespace()
+            .next()
+            .filter(|p| p.starts_with("scripts/"))
+        {
+            let source = std::fs::read_to_string(root().join(script))
+                .unwrap_or_else(|e| panic!("README `{command}`: {script}: {e}"));
+            for option in &options {
+                assert!(
+                    source.contains(option.as_str()),
+                    "README `{command}`: {script} has no {option}"
+                );
+            }
+        }
+        if let Some(why) = not_run(command) {
+            eprintln!("not run: `{command}`: {why}");
+            continue;
+        }
+        if command.starts_with("tar -xzf newsquotes-") && !bundle_built {
+            // The bundle commands unpack what scripts/bundle makes from this build.
+            let out = Command::new(root().join("scripts/bundle"))
+                .args(["--no-build", "--out"])
+                .arg(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "scripts/bundle failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            bundle_built = true;
+        }
+        let out = Command::new("sh")
+            .args(["-c", command])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "README command `{command}` failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // What it wrote: `-o FILE` or `> FILE`, else standard output.
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let written = words
+            .iter()
+            .position(|w| *w == "-o" || *w == ">")
+            .and_then(|i| words.get(i + 1));
+        match written {
+            Some(file) if file.ends_with(".jsonl") => assert!(
+                record_count(&dir.path().join(file)) > 0,
+                "`{command}` wrote no records"
+            ),
+            Some(file) => assert!(
+                std::fs::metadata(dir.path().join(file)).is_ok_and(|m| m.len() > 0),
+                "`{command}` wrote nothing to {file}"
+            ),
+            None if words.contains(&"stats") => assert!(
+                String::from_utf8_lossy(&out.stdout).contains("records"),
+                "`{command}` printed no summary"
+            ),
+            None => {}
+        }
+        ran += 1;
+    }
+    assert!(
+        ran >= 9,
+        "ran {ran} of the README's {} commands",
+        commands.len()
+    );
+}
+
+#[test]
+fn readme_commands_are_found_joined_and_classified() {
+    let text = "intro\n\n```sh\nscripts/setup && cargo build --release   # once\n```\n\n    \
+                newsquotes train stance --data a \\\n        b --output m\n\n```json\n\
+                {\"newsquotes \": 1}\n```\n- `newsquotes stats X` in prose\n";
+    let commands = readme_commands(text);
+    assert_eq!(
+        commands,
+        vec![
+            "scripts/setup && cargo build --release",
+            "newsquotes train stance --data a b --output m"
+        ]
+    );
+    assert!(is_synopsis("newsquotes stats OUTPUT [--json]"));
+    assert!(is_synopsis("newsquotes eval stance|claims --data DIR"));
+    assert!(!is_synopsis(
+        "zcat feed.jsonl.gz | newsquotes extract - > q.jsonl"
+    ));
+    assert_eq!(
+        long_options("newsquotes report OUT -o|--output r.html [--top N] --x=1"),
+        vec!["--output", "--top", "--x"]
+    );
+    assert!(not_run("newsquotes extract articles.jsonl -o q.jsonl").is_none());
+    assert!(not_run("newsquotes extract INPUT... [-o OUT]").is_some());
+}

@@ -1,11 +1,11 @@
 //! `newsquotes report` and `newsquotes stats` end to end: the rules extractor over `corpus/`,
 //! the page opened in headless Chromium (the script must run without a console error and the
-//! charts must paint), and the report over PolNeAR dev when the shared data is there.
+//! charts must paint; the page must look like the reference screenshot), and the report over
+//! PolNeAR dev when the shared data is there.
 
 mod corpus_common;
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -122,78 +122,22 @@ fn file_url(path: &Path) -> String {
     format!("file://{}", path.canonicalize().unwrap().display())
 }
 
-/// Decoded pixels of an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes), as RGB.
-/// Small on purpose: the inflate step is flate2's, the rest is PNG's row filters.
+/// Decoded pixels of an 8-bit RGB or RGBA PNG (what Chromium writes), as RGB.
 fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<[u8; 3]>) {
-    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
-    let (mut width, mut height, mut channels) = (0usize, 0usize, 0usize);
-    let mut idat = Vec::new();
-    let mut at = 8;
-    while at + 8 <= bytes.len() {
-        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        let kind = &bytes[at + 4..at + 8];
-        let data = &bytes[at + 8..at + 8 + len];
-        match kind {
-            b"IHDR" => {
-                width = u32::from_be_bytes(data[0..4].try_into().unwrap()) as usize;
-                height = u32::from_be_bytes(data[4..8].try_into().unwrap()) as usize;
-                assert_eq!(data[8], 8, "bit depth");
-                channels = match data[9] {
-                    2 => 3,
-                    6 => 4,
-                    t => panic!("unsupported PNG colour type {t}"),
-                };
-                assert_eq!(data[12], 0, "interlaced PNG");
-            }
-            b"IDAT" => idat.extend_from_slice(data),
-            b"IEND" => break,
-            _ => {}
-        }
-        at += 12 + len;
-    }
-    let mut raw = Vec::new();
-    flate2::read::ZlibDecoder::new(&idat[..])
-        .read_to_end(&mut raw)
-        .expect("PNG data inflates");
-    let stride = width * channels;
-    assert_eq!(raw.len(), height * (stride + 1), "PNG data size");
-    let mut prev = vec![0u8; stride];
-    let mut pixels = Vec::with_capacity(width * height);
-    for y in 0..height {
-        let filter = raw[y * (stride + 1)];
-        let mut row = raw[y * (stride + 1) + 1..(y + 1) * (stride + 1)].to_vec();
-        for i in 0..stride {
-            let a = if i >= channels { row[i - channels] } else { 0 };
-            let b = prev[i];
-            let c = if i >= channels { prev[i - channels] } else { 0 };
-            let predicted = match filter {
-                0 => 0,
-                1 => a,
-                2 => b,
-                3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
-                4 => {
-                    let p = i16::from(a) + i16::from(b) - i16::from(c);
-                    let (pa, pb, pc) = (
-                        (p - i16::from(a)).abs(),
-                        (p - i16::from(b)).abs(),
-                        (p - i16::from(c)).abs(),
-                    );
-                    if pa <= pb && pa <= pc {
-                        a
-                    } else if pb <= pc {
-                        b
-                    } else {
-                        c
-                    }
-                }
-                f => panic!("bad PNG filter {f}"),
-            };
-            row[i] = row[i].wrapping_add(predicted);
-        }
-        pixels.extend(row.chunks(channels).map(|p| [p[0], p[1], p[2]]));
-        prev = row;
-    }
-    (width, height, pixels)
+    let mut reader = png::Decoder::new(bytes).read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("PNG data decodes");
+    let channels = match info.color_type {
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        t => panic!("unexpected PNG colour type {t:?}"),
+    };
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
+    let pixels = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (info.width as usize, info.height as usize, pixels)
 }
 
 fn count_main_colour(pixels: &[[u8; 3]]) -> usize {
@@ -384,5 +328,168 @@ fn report_on_polnear_dev_has_every_chart_and_row() {
     assert!(
         html.matches("<mark>").count() >= rows,
         "context missing for some rows"
+    );
+}
+
+/// Size of the reference screenshot: the page from the totals through the charts, the outlet
+/// comparison and the first rows of the quote table.
+const SHOT: (usize, usize) = (1280, 7200);
+/// Side of the square pixel blocks the comparison averages (font smoothing and anti-aliasing
+/// differ by a pixel here and there; a chart or a section that moves or vanishes changes whole
+/// blocks).
+const BLOCK: usize = 4;
+/// A block differs when its mean grey level moves by more than this.
+const BLOCK_TOLERANCE: u8 = 40;
+/// Rows of blocks per band (200 pixels): a band fails when more than 2 % of its blocks differ.
+const BAND: usize = 50;
+/// The reference, as block means: a grayscale PNG of 320 x 1800 pixels.
+const REFERENCE: &str = "tests/expected/report-sample.png";
+
+/// Mean grey level of each BLOCK x BLOCK square of an RGB image.
+fn block_means(width: usize, height: usize, pixels: &[[u8; 3]]) -> (usize, usize, Vec<u8>) {
+    let (bw, bh) = (width / BLOCK, height / BLOCK);
+    let mut out = Vec::with_capacity(bw * bh);
+    for by in 0..bh {
+        for bx in 0..bw {
+            let mut sum = 0u32;
+            for y in by * BLOCK..(by + 1) * BLOCK {
+                for p in &pixels[y * width + bx * BLOCK..y * width + (bx + 1) * BLOCK] {
+                    // ITU-R BT.601 luma, in integers.
+                    sum += (299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]))
+                        / 1000;
+                }
+            }
+            out.push((sum / (BLOCK * BLOCK) as u32) as u8);
+        }
+    }
+    (bw, bh, out)
+}
+
+/// The pixel rows (start, end) of every band of `actual` that differs from `reference`.
+fn differing_bands(width: usize, reference: &[u8], actual: &[u8]) -> Vec<(usize, usize)> {
+    let rows = reference.len() / width;
+    (0..rows)
+        .step_by(BAND)
+        .filter(|&r| {
+            let end = (r + BAND).min(rows);
+            let range = r * width..end * width;
+            let differ = reference[range.clone()]
+                .iter()
+                .zip(&actual[range])
+                .filter(|(a, b)| a.abs_diff(**b) > BLOCK_TOLERANCE)
+                .count();
+            differ * 50 > (end - r) * width
+        })
+        .map(|r| (r * BLOCK, (r + BAND).min(rows) * BLOCK))
+        .collect()
+}
+
+fn write_gray_png(path: &Path, width: usize, height: usize, data: &[u8]) {
+    let file = fs::File::create(path).unwrap();
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width as u32, height as u32);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(data).unwrap();
+}
+
+fn read_gray_png(path: &Path) -> (usize, usize, Vec<u8>) {
+    let mut reader = png::Decoder::new(fs::File::open(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (make it with NEWSQUOTES_UPDATE_SCREENSHOTS=1 cargo test --test report_browser)",
+            path.display()
+        )
+    }))
+    .read_info()
+    .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Grayscale);
+    buf.truncate(info.buffer_size());
+    (info.width as usize, info.height as usize, buf)
+}
+
+#[test]
+fn the_report_is_reproducible_and_looks_like_the_reference_screenshot() {
+    // The rules extractor without check-worthiness or targets: output that no CPU's int8
+    // kernels can shift, so the page is the same on every machine with this Chromium.
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("report-sample.jsonl");
+    newsquotes(&[
+        &"extract",
+        &corpus_common::root().join("corpus"),
+        &"--extractor",
+        &"rules",
+        &"--no-claims",
+        &"--progress",
+        &"never",
+        &"-o",
+        &output,
+    ]);
+    let first = report(&output, &dir.path().join("a.html"));
+    let html_path = dir.path().join("report.html");
+    let second = report(&output, &html_path);
+    assert!(first == second, "two reports of one output differ");
+
+    let Some(bin) = chromium() else { return };
+    let shot = dir.path().join("shot.png");
+    run_chromium(
+        bin,
+        &dir.path().join("profile"),
+        &[
+            format!("--screenshot={}", shot.display()),
+            format!("--window-size={},{}", SHOT.0, SHOT.1),
+            "--hide-scrollbars".into(),
+            "--force-device-scale-factor=1".into(),
+            file_url(&html_path),
+        ],
+    );
+    let png_bytes = fs::read(&shot).expect("chromium wrote the screenshot");
+    let (w, h, pixels) = decode_png(&png_bytes);
+    assert_eq!((w, h), SHOT);
+    let (bw, bh, actual) = block_means(w, h, &pixels);
+    let reference_path = corpus_common::root().join(REFERENCE);
+    if std::env::var_os("NEWSQUOTES_UPDATE_SCREENSHOTS").is_some() {
+        write_gray_png(&reference_path, bw, bh, &actual);
+        eprintln!("wrote {}", reference_path.display());
+        return;
+    }
+    let (rw, rh, reference) = read_gray_png(&reference_path);
+    assert_eq!((rw, rh), (bw, bh), "reference size");
+    let bands = differing_bands(bw, &reference, &actual);
+    if !bands.is_empty() {
+        let keep = corpus_common::root().join("target/report-screenshot-actual.png");
+        let _ = fs::write(&keep, &png_bytes);
+        panic!(
+            "the report looks different from {REFERENCE} in the pixel rows {bands:?} (the \
+             screenshot is kept at {}; if the change is intended, run with \
+             NEWSQUOTES_UPDATE_SCREENSHOTS=1)",
+            keep.display()
+        );
+    }
+}
+
+#[test]
+fn the_screenshot_comparison_finds_a_missing_section() {
+    // The guard of the test above: blank one chart-sized area and a band must differ, while
+    // a faint change everywhere (anti-aliasing) must not.
+    let (w, h) = (SHOT.0 / BLOCK, SHOT.1 / BLOCK);
+    let reference: Vec<u8> = (0..w * h)
+        .map(|i| {
+            if (i / w) % 20 < 10 && i % w < 200 {
+                40
+            } else {
+                250
+            }
+        })
+        .collect();
+    let faint: Vec<u8> = reference.iter().map(|v| v.saturating_sub(12)).collect();
+    assert!(differing_bands(w, &reference, &faint).is_empty());
+    let mut blank = reference.clone();
+    blank[600 * w..700 * w].fill(255);
+    assert_eq!(
+        differing_bands(w, &reference, &blank),
+        vec![(2400, 2600), (2600, 2800)]
     );
 }

@@ -82,19 +82,18 @@ pub fn horizontal_bars(items: &[(String, u64)], x_desc: &str) -> Result<String> 
             .label_style((FONT, 13))
             .draw()
             .map_err(chart_error)?;
-        chart
-            .draw_series(
-                Histogram::horizontal(&chart)
-                    .style(MAIN.filled())
-                    .margin(4)
-                    .data(
-                        items
-                            .iter()
-                            .enumerate()
-                            .map(|(i, (_, v))| (n - 1 - i as i32, *v)),
-                    ),
-            )
-            .map_err(chart_error)?;
+        // One series per bar, in item order: a histogram keeps its bars in a hash map, so one
+        // series of all bars would write them in a different order (other SVG bytes) each run.
+        for (i, (_, v)) in items.iter().enumerate() {
+            chart
+                .draw_series(
+                    Histogram::horizontal(&chart)
+                        .style(MAIN.filled())
+                        .margin(4)
+                        .data([(n - 1 - i as i32, *v)]),
+                )
+                .map_err(chart_error)?;
+        }
         let value_style =
             TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
         chart
@@ -142,14 +141,17 @@ pub fn vertical_bars(items: &[(String, u64)], x_desc: &str, y_desc: &str) -> Res
             .label_style((FONT, 13))
             .draw()
             .map_err(chart_error)?;
-        chart
-            .draw_series(
-                Histogram::vertical(&chart)
-                    .style(MAIN.filled())
-                    .margin(if n > 40 { 0 } else { 3 })
-                    .data(items.iter().enumerate().map(|(i, (_, v))| (i as i32, *v))),
-            )
-            .map_err(chart_error)?;
+        // One series per bar, in item order (see `horizontal_bars`).
+        for (i, (_, v)) in items.iter().enumerate() {
+            chart
+                .draw_series(
+                    Histogram::vertical(&chart)
+                        .style(MAIN.filled())
+                        .margin(if n > 40 { 0 } else { 3 })
+                        .data([(i as i32, *v)]),
+                )
+                .map_err(chart_error)?;
+        }
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
