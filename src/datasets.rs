@@ -79,6 +79,10 @@ pub enum SetKind {
     Arc,
     /// Our news-quote stance set (`tests/data/news_stance`).
     NewsQuotes,
+    /// SNLI (its dev and test files only): premise as the statement, hypothesis as the target.
+    Snli,
+    /// Adversarial NLI rounds 1-3 (dev and test files only), read like SNLI.
+    Anli,
     /// CheckThat! 2024 English check-worthiness.
     CheckThat,
     /// CLEF CheckThat! 2019 (task 1) debate and speech sentences.
@@ -103,6 +107,8 @@ impl SetKind {
             SetKind::Perspectrum => "perspectrum",
             SetKind::Arc => "arc",
             SetKind::NewsQuotes => "news_stance",
+            SetKind::Snli => "snli",
+            SetKind::Anli => "anli",
             SetKind::CheckThat => "checkthat2024_en",
             SetKind::Clef2019 => "clef2019_debates",
             SetKind::Clef2020 => "clef2020_debates",
@@ -123,6 +129,8 @@ impl SetKind {
                 | SetKind::Perspectrum
                 | SetKind::Arc
                 | SetKind::NewsQuotes
+                | SetKind::Snli
+                | SetKind::Anli
         )
     }
 
@@ -135,7 +143,9 @@ impl SetKind {
             | SetKind::Fnc1
             | SetKind::Ukp
             | SetKind::Arc
-            | SetKind::NewsQuotes => &["favor", "against", "neutral"],
+            | SetKind::NewsQuotes
+            | SetKind::Snli
+            | SetKind::Anli => &["favor", "against", "neutral"],
             _ => &["no", "yes"],
         }
     }
@@ -151,6 +161,8 @@ impl SetKind {
             SetKind::Perspectrum => "perspectrum_with_answers_v1.0.json",
             SetKind::Arc => "arc_stances_train.csv",
             SetKind::NewsQuotes => "pairs.jsonl",
+            SetKind::Snli => "s1.dev",
+            SetKind::Anli => "R1",
             SetKind::CheckThat => "CT24_checkworthy_english_train.tsv",
             SetKind::Clef2019 => "test_annotated",
             SetKind::Clef2020 => "test-gold",
@@ -159,7 +171,7 @@ impl SetKind {
         }
     }
 
-    const ALL: [SetKind; 13] = [
+    const ALL: [SetKind; 15] = [
         SetKind::PStance,
         SetKind::Ibm,
         SetKind::Emergent,
@@ -168,6 +180,8 @@ impl SetKind {
         SetKind::Perspectrum,
         SetKind::Arc,
         SetKind::NewsQuotes,
+        SetKind::Snli,
+        SetKind::Anli,
         SetKind::CheckThat,
         SetKind::Clef2019,
         SetKind::Clef2020,
@@ -201,13 +215,14 @@ pub fn detect(path: &Path) -> Result<DataSet> {
     }
     Err(Error::Invalid(format!(
         "{}: no known labelled set there (P-Stance, IBM claim stance, Emergent, FNC-1, UKP \
-         sentential, PERSPECTRUM, ARC, the news-quote set, CheckThat! 2024, CLEF 2019/2020 debates, CheckThat! 2022, ClaimBuster)",
+         sentential, PERSPECTRUM, ARC, the news-quote set, SNLI, ANLI, CheckThat! 2024, CLEF 2019/2020 debates, CheckThat! 2022, ClaimBuster)",
         path.display()
     )))
 }
 
-/// FNV-1a: a stable hash for deterministic splits.
-fn fnv(s: &str) -> u64 {
+/// FNV-1a: a stable hash for deterministic splits and samples (the same on every machine and
+/// run, unlike the standard library's hasher).
+pub fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf29ce484222325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
     })
@@ -526,6 +541,55 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                 out.push(stance_example(&pair.target, &statement, &pair.label));
             }
         }
+        SetKind::Snli => {
+            // Only SNLI's dev and test files are here (no train file): training takes both
+            // but for the tenth of premises that hash to 0 mod 10, which form dev (from the dev
+            // file) and test (from the test file).
+            for file in ["dev", "test"] {
+                let read = |name: &str| -> Result<Vec<String>> {
+                    let path = dir.join(format!("{name}.{file}"));
+                    Ok(std::fs::read_to_string(&path)
+                        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?
+                        .lines()
+                        .map(str::to_string)
+                        .collect())
+                };
+                let (premises, hypotheses, labels) = (read("s1")?, read("s2")?, read("labels")?);
+                for ((premise, hypothesis), label) in premises.iter().zip(&hypotheses).zip(&labels)
+                {
+                    let held = fnv(premise).is_multiple_of(10);
+                    let part = match (held, file) {
+                        (false, _) => Split::Train,
+                        (true, "dev") => Split::Dev,
+                        (true, _) => Split::Test,
+                    };
+                    if let (true, Some(label)) = (part == split, nli_label(label)) {
+                        out.push(stance_example(hypothesis, premise, label));
+                    }
+                }
+            }
+        }
+        SetKind::Anli => {
+            // Rounds 1-3; dev files train (but for a tenth of their contexts, the dev split),
+            // test files test.
+            for round in ["R1", "R2", "R3"] {
+                let file = if split == Split::Test { "test" } else { "dev" };
+                let path = dir.join(round).join(format!("{file}.jsonl"));
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    let row: AnliRow = serde_json::from_str(line)
+                        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                    let held = fnv(&row.context).is_multiple_of(10);
+                    if split != Split::Test && held != (split == Split::Dev) {
+                        continue;
+                    }
+                    if let Some(label) = nli_label(&row.label) {
+                        out.push(stance_example(&row.hypothesis, &row.context, label));
+                    }
+                }
+            }
+        }
         SetKind::CheckThat => {
             let part = match split {
                 Split::Train => "train",
@@ -659,6 +723,25 @@ struct NewsPair {
     quote: String,
     target: String,
     label: String,
+}
+
+/// One ANLI pair.
+#[derive(serde::Deserialize)]
+struct AnliRow {
+    context: String,
+    hypothesis: String,
+    label: String,
+}
+
+/// An entailment label as stance toward the hypothesis: what the premise entails it favours,
+/// what contradicts the hypothesis it is against, the rest is neutral.
+fn nli_label(label: &str) -> Option<&'static str> {
+    match label.trim() {
+        "entailment" | "e" => Some("favor"),
+        "contradiction" | "c" => Some("against"),
+        "neutral" | "n" => Some("neutral"),
+        _ => None,
+    }
 }
 
 /// One sentence of ClaimBuster's two-class JSON files.

@@ -7,6 +7,7 @@ pub mod attribution;
 pub mod classifier;
 pub mod examples;
 pub mod fit;
+pub mod mix;
 
 use crate::error::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
