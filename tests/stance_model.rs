@@ -194,6 +194,7 @@ fn classify_scores_plain_statements() {
             "{\"id\": \"con\", \"text\": \"Sanctions against Russia are wrong and must be lifted.\"}\n",
             "{\"id\": \"fact\", \"text\": \"Unemployment fell to 4.1 percent in March, the lowest level in a decade.\"}\n",
             "{\"id\": \"thanks\", \"text\": \"Thank you all so much for coming tonight.\"}\n",
+            "{\"id\": \"off\", \"text\": \"The city council approved a new cycle lane on Main Street.\"}\n",
         ),
     )
     .unwrap();
@@ -216,6 +217,8 @@ fn classify_scores_plain_statements() {
     let by_id = |id: &str| lines.iter().find(|l| l["id"] == id).unwrap();
     assert_eq!(by_id("pro")["stance"][0]["label"], "favor");
     assert_eq!(by_id("con")["stance"][0]["label"], "against");
+    // A statement about something else takes no position on the target.
+    assert_eq!(by_id("off")["stance"][0]["label"], "neutral");
     let claim = |id: &str| by_id(id)["claim"]["score"].as_f64().unwrap();
     assert!(claim("fact") > claim("thanks"), "{lines:?}");
     assert_eq!(by_id("fact")["claim"]["checkworthy"], true);

@@ -14,9 +14,11 @@ use std::path::PathBuf;
 /// Options of `eval stance` and `eval claims`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ClassEvalArgs {
-    /// The set's folder (P-Stance, IBM claim stance, Emergent, FNC-1; for claims CheckThat!
-    /// 2024, CLEF 2019/2020 debates, CheckThat! 2022, ClaimBuster). Several sets are scored
-    /// one after the other (claims: a sentence already in an earlier set is scored once).
+    /// The set's folder (stance: P-Stance, IBM claim stance, Emergent, FNC-1, UKP sentential,
+    /// PERSPECTRUM, ARC, SNLI, ANLI, or a news-quote set such as tests/data/news_stance;
+    /// claims: CheckThat! 2024, CLEF 2019/2020 debates, CheckThat! 2022, ClaimBuster). Several
+    /// sets are scored one after the other (claims: a sentence already in an earlier set is
+    /// scored once).
     #[arg(long, num_args = 1.., required = true)]
     pub data: Vec<PathBuf>,
     /// Which split to score.
