@@ -430,6 +430,19 @@ fn record_count(path: &Path) -> usize {
         .count()
 }
 
+/// Runs `command` and returns its output, failing the test with its exit status and standard
+/// error (named `what`) when it does not succeed.
+fn succeed(mut command: Command, what: &str) -> std::process::Output {
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 #[test]
 fn every_command_in_the_readme_runs_or_matches_its_help() {
     let text = readme();
@@ -472,29 +485,14 @@ fn every_command_in_the_readme_runs_or_matches_its_help() {
         }
         if command.starts_with("tar -xzf newsquotes-") && !bundle_built {
             // The bundle commands unpack what scripts/bundle makes from this build.
-            let out = Command::new(root().join("scripts/bundle"))
-                .args(["--no-build", "--out"])
-                .arg(dir.path())
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "scripts/bundle failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let mut bundle = Command::new(root().join("scripts/bundle"));
+            bundle.args(["--no-build", "--out"]).arg(dir.path());
+            succeed(bundle, "scripts/bundle");
             bundle_built = true;
         }
-        let out = Command::new("sh")
-            .args(["-c", command])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "README command `{command}` failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut shell = Command::new("sh");
+        shell.args(["-c", command]).current_dir(dir.path());
+        let out = succeed(shell, &format!("README command `{command}`"));
         // What it wrote: `-o FILE` or `> FILE`, else standard output.
         let words: Vec<&str> = command.split_whitespace().collect();
         let written = words
