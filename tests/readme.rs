@@ -486,7 +486,9 @@ fn every_command_in_the_readme_runs_or_matches_its_help() {
         if command.starts_with("tar -xzf newsquotes-") && !bundle_built {
             // The bundle commands unpack what scripts/bundle makes from this build.
             let mut bundle = Command::new(root().join("scripts/bundle"));
-            bundle.args(["--no-build", "--out"]).arg(dir.path());
+            bundle
+                .args(["--binary", env!("CARGO_BIN_EXE_newsquotes"), "--out"])
+                .arg(dir.path());
             succeed(bundle, "scripts/bundle");
             bundle_built = true;
         }
