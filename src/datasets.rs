@@ -1016,4 +1016,87 @@ mod tests {
             "the news set is for scoring only"
         );
     }
+
+    #[test]
+    fn nli_sets_read_as_stance_toward_the_hypothesis_with_disjoint_splits() {
+        let root = tempfile::tempdir().unwrap();
+        let snli = root.path().join("snli");
+        std::fs::create_dir_all(&snli).unwrap();
+        // Forty premises, each with an entailed, a contradicted and a neutral hypothesis.
+        let premises: Vec<String> = (0..40)
+            .map(|i| format!("A dog runs in park {i}."))
+            .collect();
+        for file in ["dev", "test"] {
+            let (mut s1, mut s2, mut labels) = (String::new(), String::new(), String::new());
+            for p in &premises {
+                for (h, l) in [
+                    ("An animal moves.", "entailment"),
+                    ("A cat sleeps.", "contradiction"),
+                    ("It is sunny.", "neutral"),
+                ] {
+                    s1 += &format!("{p}\n");
+                    s2 += &format!("{h}\n");
+                    labels += &format!("{l}\n");
+                }
+            }
+            std::fs::write(snli.join(format!("s1.{file}")), s1).unwrap();
+            std::fs::write(snli.join(format!("s2.{file}")), s2).unwrap();
+            std::fs::write(snli.join(format!("labels.{file}")), labels).unwrap();
+        }
+        let set = detect(&snli).unwrap();
+        assert_eq!(set.kind, SetKind::Snli);
+        let split = |s| load(&set, s).unwrap();
+        let (train, dev, test) = (split(Split::Train), split(Split::Dev), split(Split::Test));
+        assert!(!dev.is_empty() && !test.is_empty() && train.len() > dev.len() + test.len());
+        assert_eq!(train.len() + 2 * dev.len(), 2 * 3 * premises.len());
+        let texts = |v: &[Example]| {
+            v.iter()
+                .map(|e| e.text.clone())
+                .collect::<std::collections::HashSet<_>>()
+        };
+        assert!(
+            texts(&train).is_disjoint(&texts(&dev)),
+            "a premise is in one split only"
+        );
+        let e = train
+            .iter()
+            .find(|e| e.target.as_deref() == Some("A cat sleeps."))
+            .unwrap();
+        assert_eq!(e.label, "against");
+
+        let anli = root.path().join("anli");
+        for round in ["R1", "R2", "R3"] {
+            std::fs::create_dir_all(anli.join(round)).unwrap();
+            for file in ["dev", "test"] {
+                let rows: String = (0..30)
+                    .map(|i| {
+                        format!(
+                            "{{\"uid\": \"{round}{file}{i}\", \"context\": \"Context {round} {file} {i}.\", \"hypothesis\": \"H {i}\", \"label\": \"{}\"}}\n",
+                            ["e", "n", "c"][i % 3]
+                        )
+                    })
+                    .collect();
+                std::fs::write(anli.join(round).join(format!("{file}.jsonl")), rows).unwrap();
+            }
+        }
+        let set = detect(&anli).unwrap();
+        assert_eq!(set.kind, SetKind::Anli);
+        let split = |s| load(&set, s).unwrap();
+        let (train, dev, test) = (split(Split::Train), split(Split::Dev), split(Split::Test));
+        assert_eq!(
+            train.len() + dev.len(),
+            90,
+            "the dev files train, but for the dev tenth"
+        );
+        assert!(texts(&train).is_disjoint(&texts(&dev)));
+        assert_eq!(test.len(), 90);
+        assert!(test.iter().all(|e| e.text.contains("test")));
+        assert_eq!(
+            test.iter()
+                .map(|e| e.label.as_str())
+                .take(3)
+                .collect::<Vec<_>>(),
+            ["favor", "neutral", "against"]
+        );
+    }
 }
