@@ -448,9 +448,7 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
         SetKind::Perspectrum => {
             let read = |name: &str| -> Result<serde_json::Value> {
                 let path = dir.join(name);
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
-                serde_json::from_str(&text)
+                serde_json::from_str(&read_text(&path)?)
                     .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
             };
             let splits = read("dataset_split_v1.0.json")?;
@@ -526,12 +524,8 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                     dir.display()
                 )));
             }
-            let path = dir.join(SetKind::NewsQuotes.marker());
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                let pair: NewsPair = serde_json::from_str(line)
-                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+            let pairs: Vec<NewsPair> = json_lines(&dir.join(SetKind::NewsQuotes.marker()))?;
+            for pair in pairs {
                 // The statement as the pipeline forms it (`classify::stance::statement`).
                 let statement = match (&pair.speaker, &pair.cue) {
                     (Some(s), Some(c)) => format!("{s} {c}: {}", pair.quote),
@@ -546,16 +540,10 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
             // but for the tenth of premises that hash to 0 mod 10, which form dev (from the dev
             // file) and test (from the test file).
             for file in ["dev", "test"] {
-                let read = |name: &str| -> Result<Vec<String>> {
-                    let path = dir.join(format!("{name}.{file}"));
-                    Ok(std::fs::read_to_string(&path)
-                        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?
-                        .lines()
-                        .map(str::to_string)
-                        .collect())
-                };
+                let read = |name: &str| read_text(&dir.join(format!("{name}.{file}")));
                 let (premises, hypotheses, labels) = (read("s1")?, read("s2")?, read("labels")?);
-                for ((premise, hypothesis), label) in premises.iter().zip(&hypotheses).zip(&labels)
+                for ((premise, hypothesis), label) in
+                    premises.lines().zip(hypotheses.lines()).zip(labels.lines())
                 {
                     let held = fnv(premise).is_multiple_of(10);
                     let part = match (held, file) {
@@ -574,12 +562,9 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
             // test files test.
             for round in ["R1", "R2", "R3"] {
                 let file = if split == Split::Test { "test" } else { "dev" };
-                let path = dir.join(round).join(format!("{file}.jsonl"));
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
-                for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                    let row: AnliRow = serde_json::from_str(line)
-                        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+                let rows: Vec<AnliRow> =
+                    json_lines(&dir.join(round).join(format!("{file}.jsonl")))?;
+                for row in rows {
                     let held = fnv(&row.context).is_multiple_of(10);
                     if split != Split::Test && held != (split == Split::Dev) {
                         continue;
@@ -669,9 +654,7 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                 "train.json"
             };
             let path = dir.join(file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
-            let rows: Vec<ClaimBusterRow> = serde_json::from_str(&text)
+            let rows: Vec<ClaimBusterRow> = serde_json::from_str(&read_text(&path)?)
                 .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
             for row in rows {
                 let dev = fnv(&row.sentence_id.to_string()).is_multiple_of(10);
@@ -693,12 +676,26 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
     Ok(out)
 }
 
+/// The whole text of `path`, an error naming the path when it cannot be read.
+fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+}
+
+/// Every non-blank line of the JSON-lines file `path`, parsed; an error names the path.
+fn json_lines<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    read_text(path)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str(l).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+        })
+        .collect()
+}
+
 /// The tab-separated fields of every line of `path`, read literally: the debate and tweet files
 /// quote nothing, and their sentences contain stray `"` that a CSV reader would take as quoting.
 fn tsv_rows(path: &Path) -> Result<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
-    Ok(text
+    Ok(read_text(path)?
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| l.split('\t').map(str::to_string).collect())
