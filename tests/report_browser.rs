@@ -122,21 +122,25 @@ fn file_url(path: &Path) -> String {
     format!("file://{}", path.canonicalize().unwrap().display())
 }
 
-/// Decoded pixels of an 8-bit RGB or RGBA PNG (what Chromium writes), as RGB.
-fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<[u8; 3]>) {
-    let mut reader = png::Decoder::new(bytes).read_info().expect("a PNG");
+/// The first frame of a PNG: its description and its sample bytes.
+fn decode(source: impl std::io::Read) -> (png::OutputInfo, Vec<u8>) {
+    let mut reader = png::Decoder::new(source).read_info().expect("a PNG");
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).expect("PNG data decodes");
+    buf.truncate(info.buffer_size());
+    (info, buf)
+}
+
+/// Decoded pixels of an 8-bit RGB or RGBA PNG (what Chromium writes), as RGB.
+fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<[u8; 3]>) {
+    let (info, buf) = decode(bytes);
     let channels = match info.color_type {
         png::ColorType::Rgb => 3,
         png::ColorType::Rgba => 4,
         t => panic!("unexpected PNG colour type {t:?}"),
     };
     assert_eq!(info.bit_depth, png::BitDepth::Eight);
-    let pixels = buf[..info.buffer_size()]
-        .chunks(channels)
-        .map(|p| [p[0], p[1], p[2]])
-        .collect();
+    let pixels = buf.chunks(channels).map(|p| [p[0], p[1], p[2]]).collect();
     (info.width as usize, info.height as usize, pixels)
 }
 
@@ -395,18 +399,13 @@ fn write_gray_png(path: &Path, width: usize, height: usize, data: &[u8]) {
 }
 
 fn read_gray_png(path: &Path) -> (usize, usize, Vec<u8>) {
-    let mut reader = png::Decoder::new(fs::File::open(path).unwrap_or_else(|e| {
+    let (info, buf) = decode(fs::File::open(path).unwrap_or_else(|e| {
         panic!(
             "{}: {e} (make it with NEWSQUOTES_UPDATE_SCREENSHOTS=1 cargo test --test report_browser)",
             path.display()
         )
-    }))
-    .read_info()
-    .unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
+    }));
     assert_eq!(info.color_type, png::ColorType::Grayscale);
-    buf.truncate(info.buffer_size());
     (info.width as usize, info.height as usize, buf)
 }
 
