@@ -59,21 +59,16 @@ fn run_quick_start(dir: &Path) -> Vec<Value> {
             continue;
         };
         let args: Vec<&str> = args.split_whitespace().collect();
-        let out = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_newsquotes"));
+        command
             .current_dir(dir)
             .args(&args)
             .args(if args[0] == "extract" {
                 &["--progress", "never"][..]
             } else {
                 &[][..]
-            })
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "README command `{line}` failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            });
+        let out = succeed(command, &format!("README command `{line}`"));
         if let Some(i) = args.iter().position(|a| *a == "-o") {
             assert!(
                 dir.join(args[i + 1]).is_file(),
@@ -219,17 +214,12 @@ fn the_loading_snippets_run_on_the_quick_start_output() {
             );
             continue;
         }
-        let out = Command::new("python3")
+        let mut python = Command::new("python3");
+        python
             .env("PYTHONPATH", &tools)
             .current_dir(dir.path())
-            .args(["-c", &snippet])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "README snippet failed:\n{snippet}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .args(["-c", &snippet]);
+        let out = succeed(python, &format!("README snippet\n{snippet}\n"));
         let printed = String::from_utf8_lossy(&out.stdout);
         assert!(
             printed.contains("Tomas Brandt") || printed.contains("Ines Varga"),
