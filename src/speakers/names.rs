@@ -46,6 +46,15 @@ const COURTESY: &[(&str, Option<Gender>)] = &[
     ("Prof", None),
 ];
 
+/// Prepositions after a person's name that say where the person works ("at the National
+/// Review", "for the campaign").
+const NAME_PREPOSITIONS: &[&str] = &["at", "for", "from", "with"];
+
+/// Pageants whose winners carry "Miss X" as a title before their name.
+const PAGEANTS: &[&str] = &[
+    "Universe", "America", "World", "USA", "Earth", "International",
+];
+
 /// Words that describe a person in passing but are neither a name nor an office: party labels
 /// ("Republican Donald Trump"), epithets and adjectives ("Struggling", "Accused", "Close"). A
 /// name never starts with one; they are dropped (the contract: `name` is a name only).
@@ -335,6 +344,24 @@ pub fn read(words: &[&str]) -> Reading {
             };
         }
     }
+    // "Dan McLaughlin at the National Review", "Cameron Easley for": a name followed by where
+    // the person works; the phrase is a role, not part of a description.
+    if let Some(k) = words.iter().position(|w| NAME_PREPOSITIONS.contains(w)) {
+        let rest = &words[k + 1..];
+        let placed = rest
+            .first()
+            .is_none_or(|w| matches!(*w, "the" | "a" | "an"));
+        if k >= 2 && placed && words[..k].iter().all(|w| w.starts_with(char::is_uppercase)) {
+            let mut reading = read(&words[..k]);
+            let two_words = reading.name.as_deref().is_some_and(|n| n.contains(' '));
+            if reading.kind == Some(SpeakerKind::Person) && two_words {
+                if !rest.is_empty() {
+                    reading.role.get_or_insert_with(|| words[k..].join_words());
+                }
+                return reading;
+            }
+        }
+    }
     let described = words
         .iter()
         .any(|w| w.starts_with(char::is_lowercase) && !is_connector(w));
@@ -358,6 +385,10 @@ pub fn read(words: &[&str]) -> Reading {
     while k < words.len() {
         if TITLE_WORDS.contains(&words[k]) {
             split = k + 1;
+        } else if words[k] == "Miss" && k + 2 < words.len() && PAGEANTS.contains(&words[k + 1]) {
+            // "former Miss Universe Alicia Machado": a pageant title, not the courtesy "Miss".
+            split = k + 2;
+            k += 1;
         } else if is_connector(words[k]) && k > 0 && k < split + 1 && k + 1 < words.len() {
             split = k + 2;
             k += 1;
@@ -546,6 +577,16 @@ mod tests {
         let s = r("a spokeswoman for the ministry");
         assert_eq!(s.role_noun, Some(Gender::Female));
         assert_eq!(r("Ms. Varga").honorific, Some(Gender::Female));
+        let at = r("Dan McLaughlin at the National Review");
+        assert_eq!(at.name.as_deref(), Some("Dan McLaughlin"));
+        assert_eq!(at.role.as_deref(), Some("at the National Review"));
+        assert_eq!(
+            r("Cameron Easley for").name.as_deref(),
+            Some("Cameron Easley")
+        );
+        let machado = r("Miss Universe Alicia Machado");
+        assert_eq!(machado.name.as_deref(), Some("Alicia Machado"));
+        assert_eq!(machado.role.as_deref(), Some("Miss Universe"));
         // A given name alone is no evidence.
         assert_eq!(r("Maria Lindqvist").honorific, None);
         assert_eq!(r("Maria Lindqvist").role_noun, None);

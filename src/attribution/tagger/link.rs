@@ -12,10 +12,13 @@
 //!   sentence right before or after it in the same paragraph;
 //! - the source is the mention nearest to that cue in the cue's sentence (or, without a cue,
 //!   the nearest one in reach of the content);
+//! - a cue without a tagged source takes the subject of its clause when that is a pronoun or
+//!   a name ([`super::subject`]);
 //! - a content with neither, right after an attributed content (a quotation running on into the
 //!   next paragraph), continues that attribution's speaker.
 
 use super::labels::Role;
+use super::subject::subject_of_cue;
 use crate::attribution::kind::{classify_kind, is_quote_mark};
 use crate::attribution::Attribution;
 use crate::span::{NormRange, Span};
@@ -120,6 +123,13 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
         });
         if let Some(speaker) = cue.as_ref().and_then(|c| reported_speaker(text, c)) {
             source = Some(speaker);
+        }
+        if source.is_none() {
+            // A cue without a tagged source: the subject of the cue's clause, when it is a
+            // pronoun or a name ("the FBI decided against recommending").
+            source = cue
+                .as_ref()
+                .and_then(|c| subject_of_cue(analysis, c, |r| inside(r) || blocked(r)));
         }
         if cue.is_none() && source.is_none() {
             // A quotation that runs on from the attribution just before it.

@@ -13,6 +13,7 @@ pub mod link;
 pub mod merge;
 pub mod net;
 pub mod scoring;
+pub mod subject;
 pub mod training;
 pub mod windows;
 
