@@ -36,6 +36,7 @@
 //! a fifth of the training bodies. The news-quote set has only a test split.
 
 use crate::error::{Error, Result};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One labelled statement.
@@ -47,6 +48,23 @@ pub struct Example {
     pub text: String,
     /// `favor`, `against`, `neutral`, or `yes` / `no` for check-worthiness.
     pub label: String,
+    /// Where a news-quote pair comes from, so that evaluation can apply the pipeline's target
+    /// gate to it; `None` for every other set.
+    pub context: Option<QuoteContext>,
+}
+
+/// A news-quote pair's article and the targets file that names the target: what the pipeline's
+/// target gate (`classify::relevance`) reads for the same quote. The file is kept as a path, not
+/// parsed here, because parsing targets belongs to `classify`, a layer above this one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuoteContext {
+    /// The article's targets file (`targets/<stem>.toml`), whose entry named as the pair's
+    /// target gives the target's aliases.
+    pub targets_file: PathBuf,
+    /// The whole article.
+    pub article: String,
+    /// Byte range of the quote in `article`.
+    pub quote: std::ops::Range<usize>,
 }
 
 /// Which part of a set.
@@ -279,6 +297,7 @@ fn stance_example(target: &str, text: &str, label: &str) -> Example {
         target: Some(target.trim().to_string()),
         text: text.trim().to_string(),
         label: label.to_string(),
+        context: None,
     }
 }
 
@@ -525,6 +544,7 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                 )));
             }
             let pairs: Vec<NewsPair> = json_lines(&dir.join(SetKind::NewsQuotes.marker()))?;
+            let mut sources: HashMap<String, NewsSource> = HashMap::new();
             for pair in pairs {
                 // The statement as the pipeline forms it (`classify::stance::statement`).
                 let statement = match (&pair.speaker, &pair.cue) {
@@ -532,7 +552,14 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                     (Some(s), None) => format!("{s}: {}", pair.quote),
                     _ => pair.quote.clone(),
                 };
-                out.push(stance_example(&pair.target, &statement, &pair.label));
+                let mut example = stance_example(&pair.target, &statement, &pair.label);
+                if let Some(source) = pair.source.as_deref() {
+                    if !sources.contains_key(source) {
+                        sources.insert(source.to_string(), NewsSource::read(dir, source)?);
+                    }
+                    example.context = Some(sources[source].context(&pair)?);
+                }
+                out.push(example);
             }
         }
         SetKind::Snli => {
@@ -602,6 +629,7 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                     target: None,
                     text: text.trim().to_string(),
                     label: label.to_string(),
+                    context: None,
                 });
             }
         }
@@ -712,9 +740,58 @@ const UKP_TEST_TOPICS: [&str; 2] = ["death_penalty", "school_uniforms"];
 /// UKP topic of the dev split (also unseen in training).
 const UKP_DEV_TOPICS: [&str; 1] = ["minimum_wage"];
 
+/// An article of the news-quote set with its targets file.
+struct NewsSource {
+    article: String,
+    targets_file: PathBuf,
+}
+
+impl NewsSource {
+    /// Reads `articles/<slug>.txt` or `gum:<id>` (kept as `gum/<id>.txt`) and
+    /// `targets/<slug or id>.toml`.
+    fn read(dir: &Path, source: &str) -> Result<Self> {
+        let (path, stem) = match source.strip_prefix("gum:") {
+            Some(id) => (dir.join("gum").join(format!("{id}.txt")), id.to_string()),
+            None => {
+                let path = dir.join(source);
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+                (path, stem.unwrap_or_default())
+            }
+        };
+        Ok(NewsSource {
+            article: read_text(&path)?,
+            targets_file: dir.join("targets").join(format!("{stem}.toml")),
+        })
+    }
+
+    /// The pair's quote located in the article, with its target's names.
+    fn context(&self, pair: &NewsPair) -> Result<QuoteContext> {
+        let missing = |what: &str| {
+            Error::Invalid(format!(
+                "news-quote pair {}: {what} not in {}",
+                pair.id,
+                pair.source.as_deref().unwrap_or("?")
+            ))
+        };
+        let start = self
+            .article
+            .find(&pair.quote)
+            .ok_or_else(|| missing("quote"))?;
+        Ok(QuoteContext {
+            targets_file: self.targets_file.clone(),
+            article: self.article.clone(),
+            quote: start..start + pair.quote.len(),
+        })
+    }
+}
+
 /// One pair of the news-quote stance set (`tests/data/news_stance/README.md`).
 #[derive(serde::Deserialize)]
 struct NewsPair {
+    id: String,
+    /// `articles/<slug>.txt` or `gum:<doc id>`; a set without sources is scored without the
+    /// target gate.
+    source: Option<String>,
     speaker: Option<String>,
     cue: Option<String>,
     quote: String,
@@ -757,6 +834,7 @@ fn push_claim(out: &mut Vec<Example>, text: &str, checkworthy: bool) {
             target: None,
             text: text.to_string(),
             label: if checkworthy { "yes" } else { "no" }.to_string(),
+            context: None,
         });
     }
 }

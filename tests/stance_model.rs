@@ -7,7 +7,7 @@
 mod corpus_common;
 
 use corpus_common::root;
-use newsquotes::classify::relevance::GATED_SCORE;
+use newsquotes::classify::relevance::{GATED_SCORE, PASSAGE_GATED_SCORE};
 use serde_json::Value;
 use std::process::Command;
 
@@ -141,7 +141,7 @@ fn every_record_gets_stance_toward_every_target_and_a_claim_score() {
 }
 
 #[test]
-fn the_target_gate_only_changes_targets_the_article_never_names() {
+fn the_target_gate_only_changes_targets_the_article_or_the_quotes_paragraph_never_names() {
     let dir = tempfile::tempdir().unwrap();
     // Each article names one of the two targets, so the pairs asked differ between records.
     let articles = [("harbour.txt", ARTICLE), ("stadium.txt", STADIUM)];
@@ -149,6 +149,7 @@ fn the_target_gate_only_changes_targets_the_article_never_names() {
     let asked = extract_harbour(dir.path(), &articles, &["--no-claims", "--no-target-gate"]);
     assert_eq!(gated.len(), asked.len());
     let mut unnamed_scores = Vec::new();
+    let (mut asked_named, mut passage_gated) = (0, Vec::new());
     for (g, a) in gated.iter().zip(&asked) {
         assert_eq!(g["quote"], a["quote"]);
         let named = if g["doc_id"].as_str().unwrap().contains("stadium") {
@@ -156,10 +157,18 @@ fn the_target_gate_only_changes_targets_the_article_never_names() {
         } else {
             0
         };
-        assert_eq!(
-            g["stance"][named], a["stance"][named],
-            "named targets are asked either way"
-        );
+        // A target the article names is asked unless the quote's own paragraph never names
+        // it ("Berg added that footfall had already fallen"): then the gate answers, with the
+        // passage score.
+        if g["stance"][named]["basis"] == "model" {
+            assert_eq!(g["stance"][named], a["stance"][named], "asked either way");
+            asked_named += 1;
+        } else {
+            assert_eq!(g["stance"][named]["label"], "neutral", "{g}");
+            let score = g["stance"][named]["score"].as_f64().unwrap();
+            assert!((score - f64::from(PASSAGE_GATED_SCORE)).abs() < 1e-6, "{g}");
+            passage_gated.push(g["quote"]["text"].as_str().unwrap().to_string());
+        }
         let unnamed = &g["stance"][1 - named];
         assert_eq!(unnamed["label"], "neutral", "{g}");
         assert!(is_gated_score(&unnamed["score"]), "{g}");
@@ -168,6 +177,11 @@ fn the_target_gate_only_changes_targets_the_article_never_names() {
     assert!(gated
         .iter()
         .any(|r| r["doc_id"].as_str().unwrap().contains("stadium")));
+    assert!(asked_named >= 2, "{gated:?}");
+    assert!(
+        passage_gated.iter().any(|q| q.contains("footfall")),
+        "{passage_gated:?}"
+    );
     // Without the gate the model answers for the unnamed target too, with its own scores.
     assert!(
         unnamed_scores

@@ -2,8 +2,8 @@
 //!
 //! The classifier sees what carries a stance: the speaker and cue before the quote ("Sergei
 //! Ryabkov insisted: ..."), with the target and its aliases as the other segment
-//! ([`statement`]). Targets that a statement's article never names are not asked about
-//! ([`super::relevance`]): they are "neutral" without the model.
+//! ([`statement`]). Targets that a statement's article, or the quote's own paragraph, never
+//! names are not asked about ([`super::relevance`]): they are "neutral" without the model.
 
 use super::classifier::Classifier;
 use super::relevance::{Concern, TargetGate, GATED_SCORE};
@@ -19,8 +19,8 @@ pub struct StanceClassifier {
     pub classifier: Classifier,
     /// The targets, in the targets file's order (every record gets one stance per target).
     pub targets: Vec<Target>,
-    /// Answers "neutral" without the model for targets a document never names; `None` asks
-    /// the model about every target.
+    /// Answers "neutral" without the model for targets a document, or a quote's paragraph,
+    /// never names; `None` asks the model about every target.
     pub gate: Option<TargetGate>,
 }
 
@@ -44,13 +44,9 @@ impl StanceClassifier {
         self.classifier.info()
     }
 
-    /// Which targets `document` concerns, when the gate is in use.
-    pub fn concern(&self, document: &str) -> Option<Concern> {
-        self.gate.as_ref().map(|g| g.concern(document))
-    }
-
     /// Stance toward every target of each of `statements`. `concerns`, one per statement,
-    /// names the targets its document concerns; the others are "neutral" without the model.
+    /// names the targets its document and passage concern; the others are "neutral" without
+    /// the model, scored by how they were ruled out ([`Concern::gated_score`]).
     pub fn classify(
         &self,
         statements: &[String],
@@ -75,13 +71,14 @@ impl StanceClassifier {
         let scores = score_unique(&self.classifier, &unique, pool)?;
         let labels = Task::Stance.labels();
         let mut asked = asked.into_iter();
-        Ok(statements
-            .iter()
-            .map(|_| {
+        Ok((0..statements.len())
+            .map(|k| {
+                let concern = concerns.and_then(|c| c.get(k)).unwrap_or(&everything);
                 self.targets
                     .iter()
+                    .enumerate()
                     .zip(asked.by_ref())
-                    .map(|(target, pair)| {
+                    .map(|((t, target), pair)| {
                         let (label, score, basis) = match pair {
                             Some(p) => {
                                 let probs = &scores[index[p]];
@@ -89,7 +86,11 @@ impl StanceClassifier {
                                 let score = probs.get(best).copied().unwrap_or(0.0);
                                 (labels[best], score, Basis::Model)
                             }
-                            None => ("neutral", GATED_SCORE, Basis::TargetNotMentioned),
+                            None => (
+                                "neutral",
+                                concern.gated_score(t).unwrap_or(GATED_SCORE),
+                                Basis::TargetNotMentioned,
+                            ),
                         };
                         Stance {
                             target: target.name.clone(),

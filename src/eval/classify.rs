@@ -5,10 +5,12 @@
 
 use super::classes::ClassReport;
 use crate::classify::classifier::Classifier;
+use crate::classify::targets::Target;
 use crate::datasets::{self, Split};
 use crate::error::{Error, Result};
 use crate::models::Precision;
 use crate::models::Task;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Options of `eval stance` and `eval claims`.
@@ -60,6 +62,52 @@ pub struct ClassEvalArgs {
     /// `temperature`).
     #[arg(long)]
     pub fit_temperature: bool,
+    /// Stance on a news-quote set: ask the model about every pair, as `extract
+    /// --no-target-gate` does, instead of answering "neutral" where the quote's article or
+    /// paragraph never names the target.
+    #[arg(long)]
+    pub no_target_gate: bool,
+}
+
+/// The gate's answer for a news-quote pair, as the pipeline would give it: the probabilities
+/// of a "neutral" with the gate's score, the rest shared by the other labels; `None` where
+/// the model is asked (and for every pair of the other sets). `files` keeps each targets file
+/// read once.
+fn gated(
+    e: &datasets::Example,
+    labels: &[&str],
+    files: &mut HashMap<PathBuf, Vec<Target>>,
+) -> Result<Option<Vec<f32>>> {
+    use crate::classify::relevance::{passage, TargetGate};
+    let (Some(ctx), Some(name)) = (e.context.as_ref(), e.target.as_deref()) else {
+        return Ok(None);
+    };
+    if !files.contains_key(&ctx.targets_file) {
+        let read = crate::classify::targets::read(&ctx.targets_file)?;
+        files.insert(ctx.targets_file.clone(), read);
+    }
+    let target = files[&ctx.targets_file]
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "news-quote target {name:?} is not in {}",
+                ctx.targets_file.display()
+            ))
+        })?;
+    let gate = TargetGate::new(std::slice::from_ref(target));
+    let article = gate.concern(&ctx.article);
+    let quote = passage(&ctx.article, ctx.quote.start, ctx.quote.end);
+    let Some(score) = gate.within(&article, quote).gated_score(0) else {
+        return Ok(None);
+    };
+    let rest = (1.0 - score) / (labels.len() - 1) as f32;
+    Ok(Some(
+        labels
+            .iter()
+            .map(|l| if *l == "neutral" { score } else { rest })
+            .collect(),
+    ))
 }
 
 /// One set's scores: gold labels and the model's probabilities, in the task's label order.
@@ -240,13 +288,35 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
         if let Some(n) = args.limit {
             examples.truncate(n);
         }
+        let mut files = HashMap::new();
+        let answers: Vec<Option<Vec<f32>>> = if task == Task::Stance && !args.no_target_gate {
+            examples
+                .iter()
+                .map(|e| gated(e, labels, &mut files))
+                .collect::<Result<_>>()?
+        } else {
+            vec![None; examples.len()]
+        };
         let inputs: Vec<(Option<String>, String)> = examples
             .iter()
-            .map(|e| (e.target.clone(), e.text.clone()))
+            .zip(&answers)
+            .filter(|(_, a)| a.is_none())
+            .map(|(e, _)| (e.target.clone(), e.text.clone()))
             .collect();
         let started = std::time::Instant::now();
-        let probs = crate::classify::scoring::score_unique(&model, &inputs, &pool)?;
+        let mut asked = crate::classify::scoring::score_unique(&model, &inputs, &pool)?.into_iter();
         let secs = started.elapsed().as_secs_f64();
+        // Pairs the gate answered, and how many of those are neutral in gold.
+        let gated_pairs = answers.iter().filter(|a| a.is_some()).count();
+        let gated_neutral = examples
+            .iter()
+            .zip(&answers)
+            .filter(|(e, a)| a.is_some() && e.label == "neutral")
+            .count();
+        let probs: Vec<Vec<f32>> = answers
+            .into_iter()
+            .map(|a| a.or_else(|| asked.next()).unwrap_or_default())
+            .collect();
         let mut report = ClassReport::new(labels);
         for (e, p) in examples.iter().zip(&probs) {
             let predicted = if task == Task::Claims {
@@ -264,6 +334,9 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
             v["split"] = format!("{:?}", args.split).to_lowercase().into();
             v["model"] = model.info().id.clone().into();
             v["seconds"] = secs.into();
+            if gated_pairs > 0 {
+                v["gated"] = serde_json::json!({"pairs": gated_pairs, "neutral": gated_neutral});
+            }
             if let Some(ap) = ap {
                 v["threshold"] = threshold.into();
                 v["average_precision"] = ap.into();
@@ -277,6 +350,12 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
                 model.info().id,
                 secs
             );
+            if gated_pairs > 0 {
+                println!(
+                    "target gate: {gated_pairs} pairs answered neutral without the model \
+                     ({gated_neutral} of them neutral in gold; --no-target-gate asks the model)\n"
+                );
+            }
             if let Some(ap) = ap {
                 let yes = report.class("yes");
                 println!(

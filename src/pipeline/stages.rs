@@ -8,7 +8,7 @@ use super::annotated::{Annotated, FoundQuote};
 use super::stage::{each_document, Stage, StageContext, Works};
 use crate::attribution::Extractor;
 use crate::classify::claims::ClaimsClassifier;
-use crate::classify::relevance::Concern;
+use crate::classify::relevance::{quote_passage, Concern};
 use crate::classify::stance::{statement, StanceClassifier};
 use crate::error::DocErrorKind;
 use crate::models::{ModelInfo, Task};
@@ -190,20 +190,26 @@ impl Stage for StanceStage {
 
     fn process(&self, docs: &mut [&mut Annotated], cx: &StageContext) {
         use rayon::prelude::*;
-        let concerns: Option<Vec<Concern>> = self.stance.gate.as_ref().map(|_| {
+        // Per record (in chunk order), the targets its article and its own paragraph name.
+        let per_record: Option<Vec<Concern>> = self.stance.gate.as_ref().map(|gate| {
             cx.pool.install(|| {
                 docs.par_iter()
-                    .map(|d| self.stance.concern(&d.doc.text).unwrap_or_default())
+                    .flat_map_iter(|d| {
+                        let text = &d.doc.text;
+                        let article = gate.concern(text);
+                        d.records
+                            .iter()
+                            .map(|r| gate.within(&article, quote_passage(text, &r.quote.spans)))
+                            .collect::<Vec<_>>()
+                    })
                     .collect()
             })
         });
-        let (mut records, owners) = chunk_records(docs);
+        let (mut records, _) = chunk_records(docs);
         if records.is_empty() {
             return;
         }
         let statements: Vec<String> = records.iter().map(|r| statement(r)).collect();
-        let per_record: Option<Vec<Concern>> =
-            concerns.map(|c| owners.iter().map(|&d| c[d].clone()).collect());
         match self
             .stance
             .classify(&statements, per_record.as_deref(), cx.pool)

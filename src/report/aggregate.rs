@@ -29,7 +29,8 @@ pub const DEFAULT_MIN_STANCE_SCORE: f32 = 0.5;
 /// Stance answers left out of the stance counts of one target, by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SetAside {
-    /// "neutral" given without the model: the article never names the target.
+    /// "neutral" given without the model: the article, or the quote's paragraph, never names
+    /// the target.
     pub target_not_mentioned: u64,
     /// Model answers whose score is below the threshold.
     pub below_threshold: u64,
@@ -81,7 +82,7 @@ pub struct SpeakerTally {
 pub struct Tally {
     /// Stance answers count in [`Tally::stance`] and per speaker only when the model gave them
     /// with at least this score (answers of the target gate never count: they say the article
-    /// is not about the target, not where the speaker stands).
+    /// or the quote's paragraph is not about the target, not where the speaker stands).
     pub min_stance_score: f32,
     /// Per target, the stance answers left out of the counts, by reason.
     pub stance_set_aside: BTreeMap<String, SetAside>,

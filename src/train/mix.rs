@@ -70,6 +70,7 @@ pub fn off_target(sets: &[(SetKind, Vec<Example>)]) -> Vec<Example> {
                     target: Some(t.to_string()),
                     text: e.text.clone(),
                     label: "neutral".into(),
+                    context: None,
                 });
             }
         }
@@ -102,6 +103,7 @@ mod tests {
             target: Some(target.into()),
             text: text.into(),
             label: label.into(),
+            context: None,
         }
     }
 
