@@ -147,7 +147,8 @@ struct ExtractArgs {
     targets: Option<PathBuf>,
     /// Ask the stance model about every target for every quote. By default a target that the
     /// article never names (no content word of its name, aliases or description, after
-    /// stemming) is "neutral" with score 0.998 for the article's quotes, without the model.
+    /// stemming) is "neutral" with score 0.998 for the article's quotes, and one that the
+    /// quote's paragraph never names is "neutral" with score 0.84, without the model.
     #[arg(long)]
     no_target_gate: bool,
     /// Folder of trained models.

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::models::Precision;
 use crate::models::Task;
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Options of `eval stance` and `eval claims`.
@@ -67,6 +68,11 @@ pub struct ClassEvalArgs {
     /// paragraph never names the target.
     #[arg(long)]
     pub no_target_gate: bool,
+    /// Also write every example's answer to this file, one JSON object a line (set, target,
+    /// text, gold, predicted, the probability of each label, and `basis`: `model` or
+    /// `target_not_mentioned`), to read the errors behind the figures.
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
 }
 
 /// The gate's answer for a news-quote pair, as the pipeline would give it: the probabilities
@@ -284,6 +290,11 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
     let labels = task.labels();
     let mut scored = Vec::new();
     let mut last = None;
+    // Opened before any scoring, so that a bad path fails at once.
+    let mut predictions = match &args.predictions {
+        Some(path) => Some(crate::atomic::AtomicFile::create(path)?),
+        None => None,
+    };
     for (set, mut examples) in sets.into_iter().zip(loaded) {
         if let Some(n) = args.limit {
             examples.truncate(n);
@@ -307,7 +318,8 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
         let mut asked = crate::classify::scoring::score_unique(&model, &inputs, &pool)?.into_iter();
         let secs = started.elapsed().as_secs_f64();
         // Pairs the gate answered, and how many of those are neutral in gold.
-        let gated_pairs = answers.iter().filter(|a| a.is_some()).count();
+        let was_gated: Vec<bool> = answers.iter().map(Option::is_some).collect();
+        let gated_pairs = was_gated.iter().filter(|g| **g).count();
         let gated_neutral = examples
             .iter()
             .zip(&answers)
@@ -318,13 +330,27 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
             .map(|a| a.or_else(|| asked.next()).unwrap_or_default())
             .collect();
         let mut report = ClassReport::new(labels);
-        for (e, p) in examples.iter().zip(&probs) {
+        for ((e, p), gated) in examples.iter().zip(&probs).zip(&was_gated) {
             let predicted = if task == Task::Claims {
                 yes_no(p, threshold)
             } else {
                 labels[crate::classify::predict_within(p, labels, set.kind.labels())]
             };
             report.add(&e.label, predicted);
+            if let Some(file) = predictions.as_mut() {
+                let line = serde_json::json!({
+                    "set": set.kind.name(),
+                    "target": e.target,
+                    "text": e.text,
+                    "gold": e.label,
+                    "predicted": predicted,
+                    "probs": labels.iter().zip(p).map(|(l, p)| (l.to_string(), serde_json::Value::from(*p)))
+                        .collect::<serde_json::Map<String, serde_json::Value>>(),
+                    "basis": if *gated { "target_not_mentioned" } else { "model" },
+                });
+                writeln!(file, "{line}")
+                    .map_err(|e| Error::Invalid(format!("cannot write --predictions: {e}")))?;
+            }
         }
         let gold: Vec<String> = examples.into_iter().map(|e| e.label).collect();
         let ap = (task == Task::Claims).then(|| average_precision(&gold, &probs));
@@ -370,6 +396,9 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
         }
         scored.push(Scored { set, gold, probs });
         last = Some(report);
+    }
+    if let Some(file) = predictions {
+        file.commit()?;
     }
     if args.pick_threshold && task == Task::Claims {
         print_pick(&scored, args.json);

@@ -17,7 +17,7 @@ use crate::text::Analysis;
 pub use gender::{EvidenceKind, GenderEvidence};
 use names::{gender_of, is_given_name, read, role_gender, Gender, Reading};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What kind of thing a speaker is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -427,6 +427,19 @@ impl<'a> Registry<'a> {
                 reading.gender = gender_of(&name);
             }
         }
+        if let ([one], None) = (words.as_slice(), &reading.name) {
+            // "Dean said" after "Howard Dean": a surname that is also a title word.
+            let named = self.find_person(one).filter(|&id| {
+                self.entities[id]
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| n.contains(' '))
+            });
+            if let Some(id) = named.filter(|_| one.starts_with(char::is_uppercase)) {
+                self.entities[id].add_reading_evidence(&evidence);
+                return Some((id, 0.9));
+            }
+        }
         if reading.kind == Some(SpeakerKind::Person) && reading.name.is_none() {
             // "the judge" after "Judge Ingrid Moberg": the person with that role.
             if let Some(id) = self.antecedent_by_role(pos, &words) {
@@ -561,7 +574,96 @@ impl<'a> Registry<'a> {
         ranked.sort_unstable_by(|a, b| b.cmp(a));
         let (top, id) = *ranked.first()?;
         let runner_up = ranked.get(1).map_or(0, |r| r.0);
-        (top >= 3 && top >= 2 * runner_up && fits(id)).then_some(id)
+        if top >= 3 && top >= 2 * runner_up && fits(id) {
+            return Some(id);
+        }
+        // Two central figures ("the Republican nominee" in an article about both nominees):
+        // the one whose mentions the epithet's own words stand next to.
+        let candidates: Vec<usize> = ranked
+            .iter()
+            .filter(|(n, id)| *n >= 2 && fits(*id))
+            .map(|r| r.1)
+            .collect();
+        self.qualified(pos, &words[1..words.len() - 1], &candidates)
+    }
+
+    /// Of `candidates`, the only one whose mentions before `pos` are described by the most of
+    /// `qualifiers` ("Republican", "New York") in the words before them or an apposition
+    /// after them; a word matches its own form with up to two more letters, so that
+    /// "Democratic" finds "Democrat". `None` on a tie or
+    /// when no qualifier is found next to anyone.
+    fn qualified(&self, pos: usize, qualifiers: &[&str], candidates: &[usize]) -> Option<usize> {
+        const GENERIC: &[&str] = &["former", "current", "presidential", "new", "top", "then"];
+        let stem = |w: &str| w.to_lowercase();
+        // "Democrat" and "Democratic", "Republican" and "Republicans"; not "Indiana" and
+        // "Indianapolis".
+        let same = |a: &str, b: &str| {
+            let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+            long.starts_with(short) && short.len() >= 4 && long.len() - short.len() <= 2
+        };
+        let wanted: Vec<String> = qualifiers
+            .iter()
+            .filter(|w| !GENERIC.contains(&w.to_lowercase().as_str()))
+            .map(|w| stem(w))
+            .collect();
+        if wanted.is_empty() {
+            return None;
+        }
+        let text = self.analysis.text();
+        // The words right before a mention ("Democratic nominee Mara Holt") and an
+        // apposition after it ("Holt, the Democratic nominee,"), within its sentence.
+        let described = |at: usize| {
+            let before: Vec<&str> = text[..at]
+                .rsplit(['.', ';', ':', '\n', ','])
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .rev()
+                .take(4)
+                .collect();
+            // The capitalised run that starts at the mention ("Democrat Mara Holt").
+            let mut name_end = at;
+            for word in text[at..].split_inclusive(char::is_whitespace) {
+                if !word.starts_with(char::is_uppercase) {
+                    break;
+                }
+                name_end += word.len();
+                if !word.ends_with(' ') || word.trim_end().ends_with([',', '.', ';', ':']) {
+                    break;
+                }
+            }
+            let run = text[at..name_end].trim_end_matches([' ', ',']);
+            let name_end = at + run.len();
+            let apposition = text[name_end..]
+                .strip_prefix(", ")
+                .and_then(|rest| rest.split([',', '.', ';']).next())
+                .filter(|a| a.len() <= 60)
+                .unwrap_or("");
+            before
+                .into_iter()
+                .chain(run.split_whitespace())
+                .chain(apposition.split_whitespace())
+                .map(|w| stem(w.trim_matches(|c: char| !c.is_alphanumeric())))
+                .collect::<Vec<String>>()
+        };
+        let mut scored: Vec<(usize, usize)> = candidates
+            .iter()
+            .map(|&id| {
+                let near: HashSet<String> = before(&self.person_mentions, pos)
+                    .filter(|m| m.1 == id)
+                    .flat_map(|m| described(m.0))
+                    .collect();
+                let found = wanted.iter().filter(|w| near.iter().any(|n| same(w, n)));
+                (found.count(), id)
+            })
+            .collect();
+        scored.sort_unstable_by(|a, b| b.cmp(a));
+        match scored.as_slice() {
+            [(best, id), rest @ ..] if *best > 0 && rest.first().is_none_or(|r| r.0 < *best) => {
+                Some(*id)
+            }
+            _ => None,
+        }
     }
 
     /// "a spokesman for the operator, Henrik Dahl, said": a name set off after a description.
@@ -803,5 +905,33 @@ mod tests {
                     not. The Republican nominee said the race was close.";
         let got = names(text, &["Vance", "Holt", "The Republican nominee"]);
         assert_eq!(got[2], None);
+    }
+
+    #[test]
+    fn an_epithet_between_two_figures_goes_to_the_one_its_words_describe() {
+        let text = "Republican Harold Vance met Democrat Mara Holt in Ohio. Vance said taxes \
+                    would fall. Holt said they would not. Vance said he would win, and Holt \
+                    said she would. The Democratic nominee said the race was close.";
+        let got = names(
+            text,
+            &["Vance", "Holt", "Vance", "Holt", "The Democratic nominee"],
+        );
+        assert_eq!(got[4].as_deref(), Some("Mara Holt"));
+        // Words that describe both (or neither) leave the epithet nameless.
+        let text = "Harold Vance met Mara Holt in Ohio. Vance said taxes would fall. Holt said \
+                    they would not. Vance said he would win, and Holt said she would. The \
+                    Democratic nominee said the race was close.";
+        let got = names(
+            text,
+            &["Vance", "Holt", "Vance", "Holt", "The Democratic nominee"],
+        );
+        assert_eq!(got[4], None);
+    }
+
+    #[test]
+    fn a_surname_that_is_a_title_word_finds_its_person() {
+        let text = "Peter Dean, a former governor, spoke first. Dean said the plan would fail.";
+        let got = names(text, &["Peter Dean", "Dean"]);
+        assert_eq!(got[1].as_deref(), Some("Peter Dean"));
     }
 }

@@ -282,25 +282,29 @@ pub fn read(words: &[&str]) -> Reading {
     let Some(&last) = words.last() else {
         return Reading::default();
     };
+    // "Kall -- co-editor of Debating The Donald": a name, then a dash and what the person is.
+    // The tokenizer may split "--" into two hyphens; one hyphen joins a name ("Jean-Pierre").
+    let dash = (0..words.len()).find_map(|k| match (words[k], words.get(k + 1)) {
+        ("--" | "—" | "–", _) => Some((k, k + 1)),
+        ("-", Some(&"-")) => Some((k, k + 2)),
+        _ => None,
+    });
+    if let Some((k, after)) = dash {
+        let mut reading = read(&words[..k]);
+        if k > 0 && reading.kind == Some(SpeakerKind::Person) && reading.name.is_some() {
+            if after < words.len() {
+                reading
+                    .role
+                    .get_or_insert_with(|| words[after..].join_words());
+            }
+            return reading;
+        }
+    }
     if let [one] = words {
         if is_descriptor(one) {
             // A label on its own ("Democrat") describes someone without naming them.
             return read_description(&[one.to_lowercase().as_str()]);
         }
-    }
-    // "her campaign", "his lawyers": a description owned by someone, never a name.
-    if words.len() > 1
-        && matches!(
-            words[0].to_lowercase().as_str(),
-            "her" | "his" | "their" | "its" | "my" | "our" | "your"
-        )
-    {
-        let mut r = read_description(words);
-        let text = words.join_words().to_lowercase();
-        r.name = None;
-        r.role_noun = role_gender(&text);
-        r.role = Some(text);
-        return r;
     }
     let lower_last = last.to_lowercase();
     // "council leader Robert Fenwick": a lower-case title before a name.
@@ -311,6 +315,7 @@ pub fn read(words: &[&str]) -> Reading {
     if name_start > 0 && name_start < words.len() && !is_connector(words[name_start - 1]) {
         let mut reading = read(&words[name_start..]);
         if reading.kind == Some(SpeakerKind::Person) && reading.name.is_some() {
+            // "his wife and current Democratic presidential nominee Hillary Clinton" too.
             let prefix = words[..name_start].join_words();
             reading.role = Some(match reading.role {
                 Some(title) => format!("{prefix} {title}"),
@@ -318,6 +323,33 @@ pub fn read(words: &[&str]) -> Reading {
             });
             return reading;
         }
+        // "the conservative-leaning Tax Foundation": a lower-case label before an
+        // organisation's name is not part of it.
+        // Only adjectives after "the": "the chair of the DNC" and "a video by the Republican
+        // National Committee" are not the organisation itself.
+        let labels = &words[..name_start];
+        let adjectives = labels.len() <= 2
+            && labels.iter().all(|w| {
+                w.chars().all(|c| c.is_alphabetic() || c == '-')
+                    && !is_possessive(w)
+                    && !matches!(*w, "the" | "a" | "an" | "and" | "or" | "by" | "in" | "of")
+            });
+        if article
+            && adjectives
+            && reading.kind == Some(SpeakerKind::Organization)
+            && reading.name.is_some()
+        {
+            return reading;
+        }
+    }
+    // "her campaign", "his lawyers": a description owned by someone, never a name.
+    if words.len() > 1 && is_possessive(words[0]) {
+        let mut r = read_description(words);
+        let text = words.join_words().to_lowercase();
+        r.name = None;
+        r.role_noun = role_gender(&text);
+        r.role = Some(text);
+        return r;
     }
     // A capitalised common noun opening a sentence ("Analysts said") is a description.
     if let [one] = words {
@@ -346,15 +378,23 @@ pub fn read(words: &[&str]) -> Reading {
     }
     // "Dan McLaughlin at the National Review", "Cameron Easley for": a name followed by where
     // the person works; the phrase is a role, not part of a description.
-    if let Some(k) = words.iter().position(|w| NAME_PREPOSITIONS.contains(w)) {
+    // "Mr. Morgan of the Sierra Club", "Ana Ruiz of Reuters": "of" only after a courtesy title
+    // or a given name, since it also joins the words of a title ("Secretary of State").
+    if let Some(k) = words
+        .iter()
+        .position(|w| NAME_PREPOSITIONS.contains(w) || *w == "of")
+    {
         let rest = &words[k + 1..];
         let placed = rest
             .first()
             .is_none_or(|w| matches!(*w, "the" | "a" | "an"));
-        if k >= 2 && placed && words[..k].iter().all(|w| w.starts_with(char::is_uppercase)) {
+        let personal = COURTESY.iter().any(|(c, _)| *c == words[0]) || is_given_name(words[0]);
+        let fits = if words[k] == "of" { personal } else { placed };
+        if k >= 2 && fits && words[..k].iter().all(|w| w.starts_with(char::is_uppercase)) {
             let mut reading = read(&words[..k]);
             let two_words = reading.name.as_deref().is_some_and(|n| n.contains(' '));
-            if reading.kind == Some(SpeakerKind::Person) && two_words {
+            let named = two_words || (reading.honorific.is_some() && reading.name.is_some());
+            if reading.kind == Some(SpeakerKind::Person) && named {
                 if !rest.is_empty() {
                     reading.role.get_or_insert_with(|| words[k..].join_words());
                 }
@@ -368,7 +408,13 @@ pub fn read(words: &[&str]) -> Reading {
     if !last.starts_with(char::is_uppercase) || described {
         return read_description(words);
     }
-    let org = ORG_WORDS.contains(&last)
+    // "Citizens for Tax Justice", "Physicians for Human Rights": people for a cause.
+    let advocates = words.len() >= 3
+        && words[1] == "for"
+        && words[0].ends_with('s')
+        && !TITLE_WORDS.contains(&words[0]);
+    let org = advocates
+        || ORG_WORDS.contains(&last)
         || (words.len() == 1 && is_acronym(last))
         || (article && !TITLE_WORDS.contains(&last))
         || lower_last == "kremlin";
@@ -395,8 +441,15 @@ pub fn read(words: &[&str]) -> Reading {
         }
         k += 1;
     }
-    // "Mr. King": a title word right after a courtesy title is the surname.
-    if split == words.len() && split >= 2 && COURTESY.iter().any(|(c, _)| *c == words[split - 2]) {
+    // "Mr. King", "Charlie King", "Howard Dean": a title word right after a courtesy title or
+    // a first name is the surname.
+    let first_name = |w: &str| {
+        is_given_name(w) || (words.len() == 2 && !TITLE_WORDS.contains(&w) && !is_acronym(w))
+    };
+    if split == words.len()
+        && split >= 2
+        && (COURTESY.iter().any(|(c, _)| *c == words[split - 2]) || first_name(words[split - 2]))
+    {
         split -= 2;
     }
     let (title, name) = words.split_at(split.min(words.len()));
@@ -465,6 +518,14 @@ fn read_description(words: &[&str]) -> Reading {
             ..Reading::default()
         },
     }
+}
+
+/// True for a possessive determiner ("his lawyers", "Her campaign").
+fn is_possessive(w: &str) -> bool {
+    matches!(
+        w.to_lowercase().as_str(),
+        "her" | "his" | "their" | "its" | "my" | "our" | "your"
+    )
 }
 
 fn is_connector(w: &str) -> bool {
@@ -590,5 +651,53 @@ mod tests {
         // A given name alone is no evidence.
         assert_eq!(r("Maria Lindqvist").honorific, None);
         assert_eq!(r("Maria Lindqvist").role_noun, None);
+    }
+
+    #[test]
+    fn labels_asides_and_affiliations_around_a_name_are_dropped() {
+        let name = |m: &str| r(m).name;
+        // A lower-case label before an organisation's name.
+        let institute = r("the nonpartisan Harbour Policy Institute");
+        assert_eq!(institute.name.as_deref(), Some("Harbour Policy Institute"));
+        assert_eq!(institute.kind, Some(SpeakerKind::Organization));
+        // ... but not a description that only mentions the organisation.
+        assert_eq!(name("the chair of the Harbour Policy Institute"), None);
+        assert_ne!(
+            name("a report by the Harbour Policy Institute").as_deref(),
+            Some("Harbour Policy Institute")
+        );
+        // A name at the end of a possessive description.
+        let sister = r("his sister and longtime campaign manager Ilona Varga");
+        assert_eq!(sister.name.as_deref(), Some("Ilona Varga"));
+        assert_eq!(
+            sister.role.as_deref(),
+            Some("his sister and longtime campaign manager")
+        );
+        assert_eq!(name("his sister"), None);
+        // "of" after a courtesy title or a first name, a dash aside.
+        let okafor = r("Ms. Okafor of the Wild Freedom Society");
+        assert_eq!(okafor.name.as_deref(), Some("Okafor"));
+        assert_eq!(okafor.honorific, Some(Gender::Female));
+        assert_eq!(
+            name("Lena Brandt of Coastwatch").as_deref(),
+            Some("Lena Brandt")
+        );
+        let brandt = r("Brandt -- editor of The Coast Review");
+        assert_eq!(brandt.name.as_deref(), Some("Brandt"));
+        assert_eq!(brandt.role.as_deref(), Some("editor of The Coast Review"));
+        assert_eq!(
+            name("Jean-Paul Sartre").as_deref(),
+            Some("Jean-Paul Sartre")
+        );
+        // A surname that is also a title word.
+        assert_eq!(name("Peter Dean").as_deref(), Some("Peter Dean"));
+        assert_eq!(name("Governor Peter Dean").as_deref(), Some("Peter Dean"));
+        // People for a cause are an organisation.
+        let citizens = r("Citizens for Clean Harbours");
+        assert_eq!(citizens.kind, Some(SpeakerKind::Organization));
+        assert_eq!(
+            citizens.name.as_deref(),
+            Some("Citizens for Clean Harbours")
+        );
     }
 }

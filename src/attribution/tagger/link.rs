@@ -12,6 +12,8 @@
 //!   sentence right before or after it in the same paragraph;
 //! - the source is the mention nearest to that cue in the cue's sentence (or, without a cue,
 //!   the nearest one in reach of the content);
+//! - a source tagged as a lone article ("the" of "according to the nonpartisan Congressional
+//!   Budget Office") is completed to its noun phrase, up to the next punctuation or cue;
 //! - a cue without a tagged source takes the subject of its clause when that is a pronoun or
 //!   a name ([`super::subject`]);
 //! - a content with neither, right after an attributed content (a quotation running on into the
@@ -53,7 +55,7 @@ pub fn link(analysis: &Analysis, spans: &[TaggedSpan]) -> Vec<Attribution> {
             let inside_word =
                 before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '\'' | '’'));
             (start < s.range.end && !inside_word).then(|| TaggedSpan {
-                range: start..s.range.end,
+                range: complete_article(text, start..s.range.end, &cues),
                 ..s.clone()
             })
         })
@@ -188,6 +190,41 @@ fn group_contents<'a>(
         groups.push(vec![c]);
     }
     groups
+}
+
+/// The noun phrase a source tagged as a lone article begins: the tagger sometimes stops after
+/// "the" ("according to the | nonpartisan Congressional Budget Office", "The | ad says"). The
+/// words that follow are taken up to the next punctuation mark or cue, at most six; a longer
+/// run, a quotation or a line break leaves the range as it is.
+fn complete_article(text: &str, range: NormRange, cues: &[&TaggedSpan]) -> NormRange {
+    if !matches!(
+        &text[range.clone()],
+        "the" | "The" | "a" | "A" | "an" | "An"
+    ) {
+        return range;
+    }
+    let cue_start = cues
+        .iter()
+        .map(|c| c.range.start)
+        .filter(|&s| s >= range.end)
+        .min()
+        .unwrap_or(text.len());
+    let rest = &text[range.end..cue_start];
+    let stop = rest
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, ' ' | '-' | '\'' | '’' | '.')))
+        .unwrap_or(rest.len());
+    // A full stop ends the phrase unless it closes an abbreviation ("U.S.").
+    let stop = rest[..stop]
+        .match_indices(". ")
+        .map(|(i, _)| i)
+        .find(|&i| !rest[..i].ends_with(|c: char| c.is_uppercase()))
+        .unwrap_or(stop);
+    let phrase = rest[..stop].trim_end_matches(['.', ' ']);
+    let words = phrase.split_whitespace().count();
+    if !(1..=6).contains(&words) {
+        return range;
+    }
+    range.start..range.end + phrase.len()
 }
 
 /// The head of a source mention, without the apposition or relative clause PolNeAR includes in
@@ -505,6 +542,29 @@ mod tests {
         assert_eq!(head("Priya Raman, the chief executive,"), "Priya Raman");
         assert_eq!(head("Mitch McConnell (R-Ky.)"), "Mitch McConnell");
         assert_eq!(head("Priya Raman"), "Priya Raman");
+    }
+
+    #[test]
+    fn a_source_tagged_as_a_lone_article_gets_its_noun_phrase() {
+        let t = "Taxes rose, according to the nonpartisan Congressional Budget Office. The ad \
+                 says more. The U.S. Chamber of Commerce said so. The \"best\" said";
+        let cue = span(t, Role::Cue, "says");
+        let said = span(t, Role::Cue, "said so");
+        let cues = vec![&cue, &said];
+        let complete = |needle: &str, nth: usize| {
+            let s = t.match_indices(needle).nth(nth).unwrap().0;
+            t[complete_article(t, s..s + needle.len(), &cues)].to_string()
+        };
+        assert_eq!(
+            complete("the", 0),
+            "the nonpartisan Congressional Budget Office"
+        );
+        assert_eq!(complete("The", 0), "The ad");
+        assert_eq!(complete("The", 1), "The U.S. Chamber of Commerce");
+        // A quotation mark right after the article: nothing to complete.
+        assert_eq!(complete("The", 2), "The");
+        // Not an article: untouched.
+        assert_eq!(complete("Taxes", 0), "Taxes");
     }
 
     #[test]
