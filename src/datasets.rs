@@ -9,7 +9,7 @@
 //! | Emergent | claim headline | article headline | for -> favor, against -> against, observing -> neutral |
 //! | FNC-1 | headline | article body | agree -> favor, disagree -> against, discuss and unrelated -> neutral |
 //! | UKP sentential | the topic (`death penalty`) | web sentence | Argument_for -> favor, Argument_against -> against, NoArgument -> neutral |
-//! | PERSPECTRUM | claim | perspective (a cluster's first) | SUPPORT -> favor, UNDERMINE -> against |
+//! | PERSPECTRUM | claim | perspective (train: every one of a cluster; dev, test: the cluster's first) | SUPPORT -> favor, UNDERMINE -> against |
 //! | ARC | claim (headline) | user post (body) | as FNC-1 |
 //! | news-quote set (`tests/data/news_stance`) | target | `speaker cue: quote`, as the pipeline forms it | favor / against / neutral |
 //!
@@ -500,9 +500,12 @@ pub fn load(set: &DataSet, split: Split) -> Result<Vec<Example>> {
                         Some("UNDERMINE") => "against",
                         _ => continue,
                     };
-                    // The cluster's first perspective (the others paraphrase it).
-                    let first = cluster["pids"].get(0).and_then(|p| p.as_u64());
-                    if let Some(text) = first.and_then(|p| pool.get(&p)) {
+                    // The others paraphrase the cluster's first perspective: training reads
+                    // every one (2.3 times the pairs), dev and test the first, so that their
+                    // figures count each cluster once.
+                    let pids = cluster["pids"].as_array().into_iter().flatten();
+                    let kept = if split == Split::Train { usize::MAX } else { 1 };
+                    for text in pids.take(kept).filter_map(|p| pool.get(&p.as_u64()?)) {
                         out.push(stance_example(target, text, label));
                     }
                 }
@@ -1057,7 +1060,7 @@ mod tests {
                 {"pids": [7, 99], "stance_label_3": "SUPPORT"},
                 {"pids": [8], "stance_label_3": "UNDERMINE"}]},
                {"cId": 2, "text": "Zoos should close", "perspectives": [
-                {"pids": [8], "stance_label_3": "SUPPORT"}]}]"#,
+                {"pids": [8, 7], "stance_label_3": "SUPPORT"}]}]"#,
         )
         .unwrap();
         let set = detect(&persp).unwrap();
@@ -1072,6 +1075,13 @@ mod tests {
             (test[0].label.as_str(), test[1].label.as_str()),
             ("favor", "against")
         );
+        // Training reads every paraphrase of a cluster, test only its first perspective.
+        let train: Vec<String> = load(&set, Split::Train)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.text)
+            .collect();
+        assert_eq!(train, ["It costs too much", "It protects children"]);
 
         let news = root.path().join("news_stance");
         std::fs::create_dir_all(&news).unwrap();

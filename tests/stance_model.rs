@@ -237,3 +237,55 @@ fn classify_scores_plain_statements() {
     assert!(claim("fact") > claim("thanks"), "{lines:?}");
     assert_eq!(by_id("fact")["claim"]["checkworthy"], true);
 }
+
+#[test]
+fn eval_stance_writes_one_prediction_per_pair_that_adds_up_to_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let predictions = dir.path().join("news.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
+        .current_dir(root())
+        .args([
+            "eval", "stance", "--data", "tests/data/news_stance", "--json",
+        ])
+        .arg("--predictions")
+        .arg(&predictions)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    let lines: Vec<Value> = std::fs::read_to_string(&predictions)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len() as u64, report["examples"].as_u64().unwrap());
+    let right = lines.iter().filter(|l| l["predicted"] == l["gold"]).count();
+    let accuracy = report["accuracy"].as_f64().unwrap();
+    assert!(
+        (right as f64 / lines.len() as f64 - accuracy).abs() < 1e-9,
+        "{right} of {} right, report says {accuracy}",
+        lines.len()
+    );
+    // The gate's answers are the pipeline's: neutral with one of its two scores.
+    let gated: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["basis"] == "target_not_mentioned")
+        .collect();
+    assert_eq!(
+        gated.len() as u64,
+        report["gated"]["pairs"].as_u64().unwrap()
+    );
+    let gate_score = |s: &Value| {
+        is_gated_score(s)
+            || s.as_f64()
+                .is_some_and(|s| (s - f64::from(PASSAGE_GATED_SCORE)).abs() < 1e-6)
+    };
+    assert!(gated
+        .iter()
+        .all(|l| l["predicted"] == "neutral" && gate_score(&l["probs"]["neutral"])));
+}
