@@ -590,11 +590,10 @@ impl<'a> Registry<'a> {
     /// Of `candidates`, the only one whose mentions before `pos` are described by the most of
     /// `qualifiers` ("Republican", "New York") in the words before them or an apposition
     /// after them; a word matches its own form with up to two more letters, so that
-    /// "Democratic" finds "Democrat". `None` on a tie or
-    /// when no qualifier is found next to anyone.
+    /// "Democratic" finds "Democrat". `None` on a tie or when no qualifier is found next to
+    /// anyone.
     fn qualified(&self, pos: usize, qualifiers: &[&str], candidates: &[usize]) -> Option<usize> {
         const GENERIC: &[&str] = &["former", "current", "presidential", "new", "top", "then"];
-        let stem = |w: &str| w.to_lowercase();
         // "Democrat" and "Democratic", "Republican" and "Republicans"; not "Indiana" and
         // "Indianapolis".
         let same = |a: &str, b: &str| {
@@ -604,7 +603,7 @@ impl<'a> Registry<'a> {
         let wanted: Vec<String> = qualifiers
             .iter()
             .filter(|w| !GENERIC.contains(&w.to_lowercase().as_str()))
-            .map(|w| stem(w))
+            .map(|w| w.to_lowercase())
             .collect();
         if wanted.is_empty() {
             return None;
@@ -643,7 +642,10 @@ impl<'a> Registry<'a> {
                 .into_iter()
                 .chain(run.split_whitespace())
                 .chain(apposition.split_whitespace())
-                .map(|w| stem(w.trim_matches(|c: char| !c.is_alphanumeric())))
+                .map(|w| {
+                    w.trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_lowercase()
+                })
                 .collect::<Vec<String>>()
         };
         let mut scored: Vec<(usize, usize)> = candidates

@@ -324,9 +324,9 @@ pub fn read(words: &[&str]) -> Reading {
             return reading;
         }
         // "the conservative-leaning Tax Foundation": a lower-case label before an
-        // organisation's name is not part of it.
-        // Only adjectives after "the": "the chair of the DNC" and "a video by the Republican
-        // National Committee" are not the organisation itself.
+        // organisation's name is not part of it. Only one or two adjectives after "the":
+        // "the chair of the DNC" and "a video by the Republican National Committee" are not
+        // the organisation itself.
         let labels = &words[..name_start];
         let adjectives = labels.len() <= 2
             && labels.iter().all(|w| {
