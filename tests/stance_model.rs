@@ -6,7 +6,7 @@
 
 mod corpus_common;
 
-use corpus_common::root;
+use corpus_common::{root, succeed};
 use newsquotes::classify::relevance::{GATED_SCORE, PASSAGE_GATED_SCORE};
 use serde_json::Value;
 use std::process::Command;
@@ -83,19 +83,14 @@ fn extract_harbour(dir: &std::path::Path, articles: &[(&str, &str)], extra: &[&s
          [[target]]\nname = \"a new stadium\"\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
-        .current_dir(root())
-        .arg("extract")
-        .arg(&input)
-        .arg("--targets")
-        .arg(&targets)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        Command::new(env!("CARGO_BIN_EXE_newsquotes"))
+            .current_dir(root())
+            .arg("extract")
+            .arg(&input)
+            .arg("--targets")
+            .arg(&targets)
+            .args(extra),
     );
     String::from_utf8(out.stdout)
         .unwrap()
@@ -242,19 +237,14 @@ fn classify_scores_plain_statements() {
 fn eval_stance_writes_one_prediction_per_pair_that_adds_up_to_its_figures() {
     let dir = tempfile::tempdir().unwrap();
     let predictions = dir.path().join("news.jsonl");
-    let out = Command::new(env!("CARGO_BIN_EXE_newsquotes"))
-        .current_dir(root())
-        .args([
-            "eval", "stance", "--data", "tests/data/news_stance", "--json",
-        ])
-        .arg("--predictions")
-        .arg(&predictions)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        Command::new(env!("CARGO_BIN_EXE_newsquotes"))
+            .current_dir(root())
+            .args([
+                "eval", "stance", "--data", "tests/data/news_stance", "--json",
+            ])
+            .arg("--predictions")
+            .arg(&predictions),
     );
     let report: Value =
         serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
