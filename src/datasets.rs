@@ -61,8 +61,8 @@ pub struct QuoteContext {
     /// The article's targets file (`targets/<stem>.toml`), whose entry named as the pair's
     /// target gives the target's aliases.
     pub targets_file: PathBuf,
-    /// The whole article.
-    pub article: String,
+    /// The whole article, shared by all of its pairs.
+    pub article: std::sync::Arc<str>,
     /// Byte range of the quote in `article`.
     pub quote: std::ops::Range<usize>,
 }
@@ -745,7 +745,7 @@ const UKP_DEV_TOPICS: [&str; 1] = ["minimum_wage"];
 
 /// An article of the news-quote set with its targets file.
 struct NewsSource {
-    article: String,
+    article: std::sync::Arc<str>,
     targets_file: PathBuf,
 }
 
@@ -762,7 +762,7 @@ impl NewsSource {
             }
         };
         Ok(NewsSource {
-            article: read_text(&path)?,
+            article: read_text(&path)?.into(),
             targets_file: dir.join("targets").join(format!("{stem}.toml")),
         })
     }
@@ -782,7 +782,7 @@ impl NewsSource {
             .ok_or_else(|| missing("quote"))?;
         Ok(QuoteContext {
             targets_file: self.targets_file.clone(),
-            article: self.article.clone(),
+            article: std::sync::Arc::clone(&self.article),
             quote: start..start + pair.quote.len(),
         })
     }

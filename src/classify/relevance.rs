@@ -17,6 +17,7 @@
 //!
 use super::targets::Target;
 use crate::span::Span;
+use crate::text::offsets::CharIndex;
 use rust_stemmers::{Algorithm, Stemmer};
 use std::collections::HashSet;
 use unicode_segmentation::UnicodeSegmentation;
@@ -44,13 +45,12 @@ pub fn passage(text: &str, start: usize, end: usize) -> &str {
 
 /// The passage of a quote given by its code-point spans into `text` (a record's
 /// `quote.spans` into its document): [`passage`] of the bytes from its first span's start to
-/// its last span's end.
-pub fn quote_passage<'t>(text: &'t str, spans: &[Span]) -> &'t str {
+/// its last span's end. `chars` indexes `text`, built once for all of a document's quotes.
+pub fn quote_passage<'t>(text: &'t str, chars: &CharIndex, spans: &[Span]) -> &'t str {
     let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
         return "";
     };
-    let byte = |cp: usize| text.char_indices().nth(cp).map_or(text.len(), |(b, _)| b);
-    passage(text, byte(first.start), byte(last.end))
+    passage(text, chars.byte_of(first.start), chars.byte_of(last.end))
 }
 
 /// How far a target concerns a quote.

@@ -322,8 +322,8 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
         let gated_pairs = was_gated.iter().filter(|g| **g).count();
         let gated_neutral = examples
             .iter()
-            .zip(&answers)
-            .filter(|(e, a)| a.is_some() && e.label == "neutral")
+            .zip(&was_gated)
+            .filter(|(e, g)| **g && e.label == "neutral")
             .count();
         let probs: Vec<Vec<f32>> = answers
             .into_iter()
@@ -338,14 +338,18 @@ pub fn run(task: Task, args: &ClassEvalArgs) -> Result<ClassReport> {
             };
             report.add(&e.label, predicted);
             if let Some(file) = predictions.as_mut() {
+                let probs: serde_json::Map<String, serde_json::Value> = labels
+                    .iter()
+                    .zip(p)
+                    .map(|(l, p)| (l.to_string(), (*p).into()))
+                    .collect();
                 let line = serde_json::json!({
                     "set": set.kind.name(),
                     "target": e.target,
                     "text": e.text,
                     "gold": e.label,
                     "predicted": predicted,
-                    "probs": labels.iter().zip(p).map(|(l, p)| (l.to_string(), serde_json::Value::from(*p)))
-                        .collect::<serde_json::Map<String, serde_json::Value>>(),
+                    "probs": probs,
                     "basis": if *gated { "target_not_mentioned" } else { "model" },
                 });
                 writeln!(file, "{line}")

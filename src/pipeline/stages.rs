@@ -13,6 +13,7 @@ use crate::classify::stance::{statement, StanceClassifier};
 use crate::error::DocErrorKind;
 use crate::models::{ModelInfo, Task};
 use crate::record::{build_records, Record};
+use crate::text::offsets::CharIndex;
 use crate::text::Analysis;
 
 /// Normalises the text (with an exact map back to the original) and finds sentences and
@@ -140,16 +141,10 @@ impl Stage for RecordsStage {
     }
 }
 
-/// The records of a chunk's documents, in document order, with the index of each record's
-/// document.
-fn chunk_records<'d>(docs: &'d mut [&mut Annotated]) -> (Vec<&'d mut Record>, Vec<usize>) {
-    let mut records = Vec::new();
-    let mut owners = Vec::new();
-    for (d, doc) in docs.iter_mut().enumerate() {
-        owners.extend(std::iter::repeat_n(d, doc.records.len()));
-        records.extend(doc.records.iter_mut());
-    }
-    (records, owners)
+/// The records of a chunk's documents, in document order (the order per-record inputs such as
+/// the stance stage's concerns are built in).
+fn chunk_records<'d>(docs: &'d mut [&mut Annotated]) -> Vec<&'d mut Record> {
+    docs.iter_mut().flat_map(|d| d.records.iter_mut()).collect()
 }
 
 /// Fails every document of the chunk that has records: a classifier failure is not tied to one
@@ -197,15 +192,18 @@ impl Stage for StanceStage {
                     .flat_map_iter(|d| {
                         let text = &d.doc.text;
                         let article = gate.concern(text);
+                        let chars = CharIndex::new(text);
                         d.records
                             .iter()
-                            .map(|r| gate.within(&article, quote_passage(text, &r.quote.spans)))
+                            .map(|r| {
+                                gate.within(&article, quote_passage(text, &chars, &r.quote.spans))
+                            })
                             .collect::<Vec<_>>()
                     })
                     .collect()
             })
         });
-        let (mut records, _) = chunk_records(docs);
+        let mut records = chunk_records(docs);
         if records.is_empty() {
             return;
         }
@@ -255,7 +253,7 @@ impl Stage for ClaimsStage {
     }
 
     fn process(&self, docs: &mut [&mut Annotated], cx: &StageContext) {
-        let (mut records, _) = chunk_records(docs);
+        let mut records = chunk_records(docs);
         if records.is_empty() {
             return;
         }
