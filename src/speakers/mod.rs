@@ -75,6 +75,8 @@ struct Entity {
     evidence: GenderEvidence,
     /// The head nouns of every role it was given ("nominee", "senator"), for "the nominee".
     role_heads: Vec<String>,
+    /// The works it spoke through ("poll" for "a Gallup poll"), for "the poll" later.
+    works: Vec<String>,
 }
 
 impl Entity {
@@ -88,6 +90,7 @@ impl Entity {
             spoke: false,
             evidence: GenderEvidence::default(),
             role_heads: Vec::new(),
+            works: Vec::new(),
         };
         e.note_role(r.role.as_deref());
         e
@@ -138,6 +141,16 @@ const EPITHET_HEADS: &[&str] = &[
     "democrat", "frontrunner", "front-runner", "incumbent", "challenger", "populist",
 ];
 
+/// Capitalised last words by which news refers back to an organisation named in full ("The
+/// New York Post" ... "the Post"). Bodies whose word names another body too ("House",
+/// "Senate", "Court", "Party") are left out.
+const SHORT_FORMS: &[&str] = &[
+    "Post", "Times", "Journal", "News", "Tribune", "Herald", "Guardian", "Telegraph", "Gazette",
+    "Review", "Observer", "Monitor", "Mail", "Express", "Commission", "Committee", "Ministry",
+    "Department", "Agency", "Bureau", "Foundation", "Institute", "Center", "Centre", "Council",
+    "Company", "Corporation", "Bank", "Campaign", "Fund", "Network", "Association",
+];
+
 /// The entities of one document and where persons are mentioned.
 struct Registry<'a> {
     analysis: &'a Analysis,
@@ -148,6 +161,13 @@ struct Registry<'a> {
     org_mentions: Vec<(usize, usize)>,
     /// (byte position, entity) of every resolved source, in text order of resolution.
     sources: Vec<(usize, usize)>,
+    /// (byte position, entity) of every source that spoke through a work ("a Gallup poll",
+    /// "The ad"), in text order of resolution.
+    work_sources: Vec<(usize, usize)>,
+    /// The contents of direct quotes, sorted: an "I" inside one is the quoted speaker's.
+    quoted: Vec<NormRange>,
+    /// The entity of the piece's author, once an "I" outside quotes has referred to them.
+    author: Option<usize>,
 }
 
 impl<'a> Registry<'a> {
@@ -158,6 +178,9 @@ impl<'a> Registry<'a> {
             person_mentions: Vec::new(),
             org_mentions: Vec::new(),
             sources: Vec::new(),
+            work_sources: Vec::new(),
+            quoted: quoted.to_vec(),
+            author: None,
         };
         for run in name_runs(analysis, quoted) {
             let words = reg.words(&run);
@@ -379,6 +402,8 @@ impl<'a> Registry<'a> {
                         &[SpeakerKind::Group, SpeakerKind::Organization],
                     )),
                     "it" => Some(self.antecedent_collective(pos, &[SpeakerKind::Organization])),
+                    // "I grew up in ..." in an opinion piece signed by its author.
+                    "i" | "me" if !self.inside_quote(pos) => Some(self.author()),
                     "i" | "we" | "you" | "us" | "me" => Some(None),
                     // "Smith, who said ...": the name right before the relative pronoun.
                     "who" => Some(self.relative_antecedent(pos)),
@@ -403,6 +428,11 @@ impl<'a> Registry<'a> {
                 }
                 return found.map(|id| (id, 0.8));
             }
+        }
+        // "the poll" after "a Gallup poll said": the author of that work.
+        if let Some(id) = self.author_of(pos, &words) {
+            self.work_sources.push((pos, id));
+            return Some((id, 0.85));
         }
         let mut reading = read(&words);
         // Evidence the name runs have not already counted: descriptions ("the spokeswoman"),
@@ -490,6 +520,12 @@ impl<'a> Registry<'a> {
             }
         };
         self.entities[id].add_reading_evidence(&evidence);
+        if let Some(work) = reading.work {
+            if !self.entities[id].works.contains(&work) {
+                self.entities[id].works.push(work);
+            }
+            self.work_sources.push((pos, id));
+        }
         let sure = match (&reading.name, self.entities[id].kind) {
             (Some(_), SpeakerKind::Unknown) => 0.8,
             (Some(_), _) => 1.0,
@@ -498,21 +534,65 @@ impl<'a> Registry<'a> {
         Some((id, sure))
     }
 
-    /// The named organisation a definite description ("the ministry", "the agency") refers
-    /// to: the most recent one before `pos` whose name holds the description's noun.
-    fn antecedent_org(&self, pos: usize, words: &[&str]) -> Option<usize> {
+    /// Whether `pos` lies inside a direct quote.
+    fn inside_quote(&self, pos: usize) -> bool {
+        let i = self.quoted.partition_point(|q| q.end <= pos);
+        self.quoted.get(i).is_some_and(|q| q.start <= pos)
+    }
+
+    /// The entity of the piece's author ([`byline`]), registered the first time it is needed.
+    fn author(&mut self) -> Option<usize> {
+        if self.author.is_none() {
+            let reading = read(&byline(self.analysis)?);
+            if reading.kind != Some(SpeakerKind::Person) || reading.name.is_none() {
+                return None;
+            }
+            let id = match reading.name.as_deref().and_then(|n| self.find_person(n)) {
+                Some(id) => id,
+                None => {
+                    self.entities.push(Entity::from_reading(&reading));
+                    self.entities.len() - 1
+                }
+            };
+            self.author = Some(id);
+        }
+        self.author
+    }
+
+    /// The author of a work referred back to ("the poll", "The ad"): the latest source
+    /// before `pos` that spoke through a work of that name.
+    fn author_of(&self, pos: usize, words: &[&str]) -> Option<usize> {
         let [article, noun] = words else {
             return None;
         };
         if !article.eq_ignore_ascii_case("the") || !noun.starts_with(char::is_lowercase) {
             return None;
         }
+        before(&self.work_sources, pos)
+            .find(|(_, id)| self.entities[*id].works.iter().any(|w| w == noun))
+            .map(|x| x.1)
+    }
+
+    /// The named organisation a definite description ("the ministry", "the agency") refers
+    /// to: the most recent one before `pos` whose name holds the description's noun.
+    fn antecedent_org(&self, pos: usize, words: &[&str]) -> Option<usize> {
+        let [article, noun] = words else {
+            return None;
+        };
+        // "the ministry", and "the Post" after "The New York Post". Not "the House" or "the
+        // Senate": "the White House" and "the Senate Judiciary Committee" are other bodies.
+        let short_form = noun.starts_with(char::is_lowercase) || SHORT_FORMS.contains(noun);
+        if !article.eq_ignore_ascii_case("the") || !short_form {
+            return None;
+        }
+        let noun = noun.to_lowercase();
+        let noun = noun.as_str();
         let is_org = |id: &usize| self.entities[*id].kind == SpeakerKind::Organization;
         let names = |id: usize| {
             self.entities[id]
                 .name
                 .as_deref()
-                .is_some_and(|n| n.to_lowercase().split(' ').any(|w| w == *noun))
+                .is_some_and(|n| n.to_lowercase().split(' ').any(|w| w == noun))
         };
         let from_text = before(&self.org_mentions, pos).find(|(_, id)| names(*id));
         let from_sources = before(&self.sources, pos).find(|(_, id)| is_org(id) && names(*id));
@@ -584,15 +664,16 @@ impl<'a> Registry<'a> {
             .filter(|(n, id)| *n >= 2 && fits(*id))
             .map(|r| r.1)
             .collect();
-        self.qualified(pos, &words[1..words.len() - 1], &candidates)
+        self.qualified(&words[1..words.len() - 1], &candidates)
     }
 
-    /// Of `candidates`, the only one whose mentions before `pos` are described by the most of
-    /// `qualifiers` ("Republican", "New York") in the words before them or an apposition
-    /// after them; a word matches its own form with up to two more letters, so that
+    /// Of `candidates`, the only one whose mentions anywhere in the document are described by
+    /// the most of `qualifiers` ("Republican", "New York") in the words before them or an
+    /// apposition after them; a word matches its own form with up to two more letters, so that
     /// "Democratic" finds "Democrat". `None` on a tie or when no qualifier is found next to
-    /// anyone.
-    fn qualified(&self, pos: usize, qualifiers: &[&str], candidates: &[usize]) -> Option<usize> {
+    /// anyone. Mentions after the epithet count too: a party or a home state does not change
+    /// within an article, and live blogs name it wherever they happen to.
+    fn qualified(&self, qualifiers: &[&str], candidates: &[usize]) -> Option<usize> {
         const GENERIC: &[&str] = &["former", "current", "presidential", "new", "top", "then"];
         // "Democrat" and "Democratic", "Republican" and "Republicans"; not "Indiana" and
         // "Indianapolis".
@@ -651,7 +732,9 @@ impl<'a> Registry<'a> {
         let mut scored: Vec<(usize, usize)> = candidates
             .iter()
             .map(|&id| {
-                let near: HashSet<String> = before(&self.person_mentions, pos)
+                let near: HashSet<String> = self
+                    .person_mentions
+                    .iter()
                     .filter(|m| m.1 == id)
                     .flat_map(|m| described(m.0))
                     .collect();
@@ -759,7 +842,8 @@ fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
         while end < toks.len() && joined(end - 1, end) {
             if is_name_word(word(end)) {
                 end += 1;
-            } else if matches!(word(end), "of" | "for")
+            } else if (matches!(word(end), "of" | "for")
+                || word(end) == "on" && names::is_org_word(word(end - 1)))
                 && end + 1 < toks.len()
                 && is_name_word(word(end + 1))
             {
@@ -777,6 +861,54 @@ fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
         i = end;
     }
     runs
+}
+
+/// The name of an opinion piece's or letter's author, as its words: a "By Mara Holt" line
+/// among the first three paragraphs, or at the end a signature ("Mara Holt." before at most a
+/// place line, its first word a known given name) or a biography ("Mara Holt is a professor
+/// of ..."). `None` for a news report, which has none of these.
+fn byline(analysis: &Analysis) -> Option<Vec<&str>> {
+    let text = analysis.text();
+    let paragraphs: Vec<&str> = analysis
+        .paragraphs
+        .iter()
+        .map(|p| text[p.range.clone()].trim())
+        .collect();
+    // 2-4 capitalised words, all of them name-like.
+    let name = |words: &[&str]| {
+        (2..=4).contains(&words.len())
+            && words.iter().all(|w| {
+                w.starts_with(char::is_uppercase)
+                    && w.chars().all(|c| c.is_alphabetic() || "-'’.".contains(c))
+            })
+    };
+    let by = paragraphs.iter().take(3).find_map(|p| {
+        let w = words_of(p.strip_prefix("By ").or_else(|| p.strip_prefix("BY "))?);
+        name(&w).then_some(w)
+    });
+    let n = paragraphs.len();
+    if by.is_some() || n < 4 {
+        return by;
+    }
+    let signature = paragraphs[n - 2..]
+        .iter()
+        .map(|p| words_of(p))
+        .find(|w| name(w) && is_given_name(w[0]));
+    if signature.is_some() {
+        return signature;
+    }
+    // "Rudy Vance is the former mayor of Lisel." as the last paragraph, naming someone the
+    // piece itself never mentions.
+    let last = paragraphs[n - 1];
+    let (subject, _) = last.split_once(" is ")?;
+    let w = words_of(subject);
+    let mentioned = paragraphs[..n - 1].iter().any(|p| p.contains(subject));
+    (name(&w) && last.len() <= 400 && !mentioned).then_some(w)
+}
+
+/// The words of a paragraph without its final full stop ("Mara Holt." is a signature).
+fn words_of(p: &str) -> Vec<&str> {
+    p.trim_end_matches('.').split_whitespace().collect()
 }
 
 /// Whether a paragraph is written in Title Case, as headlines are: at least four words of four
@@ -815,8 +947,17 @@ pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker
         if let Some(m) = &attributions[i].source {
             resolved[i] = reg.resolve_mention(m);
             if let Some((id, _)) = resolved[i] {
-                reg.sources.push((m.start, id));
-                reg.entities[id].spoke = true;
+                // A person who spoke through a work ("Jared Diamond's best seller") was not
+                // in the scene: no antecedent for the next "he". An organisation's work
+                // ("a Times article") is what "it" refers to next.
+                let via_work = reg.work_sources.last().is_some_and(|w| w.0 == m.start);
+                let person = reg.entities[id].kind == SpeakerKind::Person;
+                // The author is "I", never the "she" of their own piece.
+                let author = reg.author == Some(id);
+                if !(via_work && person || author) {
+                    reg.sources.push((m.start, id));
+                    reg.entities[id].spoke = true;
+                }
             }
         }
     }
@@ -935,5 +1076,92 @@ mod tests {
         let text = "Peter Dean, a former governor, spoke first. Dean said the plan would fail.";
         let got = names(text, &["Peter Dean", "Dean"]);
         assert_eq!(got[1].as_deref(), Some("Peter Dean"));
+    }
+
+    #[test]
+    fn an_epithet_finds_its_figure_by_words_used_later_in_the_article() {
+        // Live blogs name a party wherever they happen to: "Republican Harold Vance" comes
+        // after the epithet here.
+        let text = "Harold Vance met Mara Holt in Ohio. Vance said taxes would fall. Holt said \
+                    they would not. Vance said he would win, and Holt said she would. The \
+                    Republican nominee said the race was close. Later, Republican Harold Vance \
+                    left for Iowa.";
+        let got = names(
+            text,
+            &["Vance", "Holt", "Vance", "Holt", "The Republican nominee"],
+        );
+        assert_eq!(got[4].as_deref(), Some("Harold Vance"));
+    }
+
+    /// `names`' answer when every source is named.
+    fn named(expected: &[&str]) -> Vec<Option<String>> {
+        expected.iter().map(|n| Some(n.to_string())).collect()
+    }
+
+    #[test]
+    fn a_short_form_finds_the_organisation_named_in_full() {
+        let text = "The Harbour Post reported the sale. The Post said the deal was signed. The \
+                    nonpartisan Commission on Coastal Planning said it had doubts. The \
+                    commission said it would look again.";
+        let got = names(
+            text,
+            &[
+                "The Harbour Post",
+                "The Post",
+                "The nonpartisan Commission on Coastal Planning",
+                "The commission",
+            ],
+        );
+        let planning = "Commission on Coastal Planning";
+        assert_eq!(
+            got,
+            named(&["Harbour Post", "Harbour Post", planning, planning])
+        );
+    }
+
+    #[test]
+    fn the_house_is_not_the_white_house() {
+        let text = "The White House said the bill was fair. The House said it would vote.";
+        let got = names(text, &["The White House", "The House"]);
+        assert_eq!(got[0].as_deref(), Some("White House"));
+        assert_eq!(got[1].as_deref(), Some("House"));
+    }
+
+    #[test]
+    fn the_work_finds_its_author_and_an_author_is_no_antecedent() {
+        let text = "A Harbourton University poll released on Monday found support falling. The \
+                    poll said voters were tired. President Tomas Varga spoke in Lisel. Harold \
+                    Vance’s 2019 best seller argued for cuts. Later he told reporters that \
+                    the poll was wrong.";
+        let got = names(
+            text,
+            &[
+                "A Harbourton University poll released",
+                "The poll",
+                "Harold Vance’s 2019 best seller",
+                "he",
+            ],
+        );
+        let university = "Harbourton University";
+        assert_eq!(
+            got,
+            named(&[university, university, "Harold Vance", "Tomas Varga"])
+        );
+    }
+
+    #[test]
+    fn i_in_a_signed_opinion_piece_is_its_author() {
+        let body = "My town changed.\n\nI think the mill should reopen, and my neighbours \
+                    agree.\n\nMy aunt said she was tired of waiting.\n\nThe council has \
+                    not replied.\n\n";
+        let signed = format!("{body}Mara Holt is a teacher in Lisel.");
+        let got = names(&signed, &["I", "she"]);
+        assert_eq!(got[0].as_deref(), Some("Mara Holt"));
+        // The author is "I", never the "she" of their own piece.
+        assert_ne!(got[1].as_deref(), Some("Mara Holt"));
+        let letter = format!("{body}Tomas Varga.\n\nLisel");
+        assert_eq!(names(&letter, &["I"])[0].as_deref(), Some("Tomas Varga"));
+        // No signature, no author: a news report's "I" stays unresolved.
+        assert_eq!(names(body, &["I"])[0], None);
     }
 }

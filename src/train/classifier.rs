@@ -66,6 +66,12 @@ pub struct ClassifierTrainArgs {
     /// trials, or a second stage from --init that revisits the other sets while it learns one).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Where in each stride of a limited training split the example is taken, from 0 (the
+    /// first of each stride, as earlier stages took them) to below 1 (0.5: the middle one).
+    /// A later stage given another offset learns from the examples the earlier ones skipped;
+    /// dev splits are always taken at 0 so that dev figures stay comparable across stages.
+    #[arg(long, default_value_t = 0.0, value_parser = stride_offset)]
+    pub limit_offset: f64,
     /// Start from this trained classifier of the same task instead of the base model.
     #[arg(long)]
     pub init: Option<PathBuf>,
@@ -263,11 +269,22 @@ pub fn run_claims(args: &TrainClaimsArgs) -> Result<()> {
     train(&spec, sets, &args.common)
 }
 
-/// One split of `set`: deduplicated against `seen` when given, then cut to `limit` examples.
+/// Parses `--limit-offset`: a share of a stride, in `[0, 1)`.
+fn stride_offset(s: &str) -> std::result::Result<f64, String> {
+    let x: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    (0.0..1.0)
+        .contains(&x)
+        .then_some(x)
+        .ok_or_else(|| format!("{x} is not in [0, 1)"))
+}
+
+/// One split of `set`: deduplicated against `seen` when given, then cut to `limit` examples,
+/// the one at `offset` (a share of the stride) of each stride.
 fn load_split(
     set: &DataSet,
     split: Split,
     limit: Option<usize>,
+    offset: f64,
     seen: Option<&mut datasets::SeenExamples>,
 ) -> Result<Vec<Example>> {
     let mut examples = datasets::load(set, split)?;
@@ -275,11 +292,19 @@ fn load_split(
         seen.drop_repeats(&mut examples);
     }
     if let Some(n) = limit.filter(|&n| n > 0 && n < examples.len()) {
-        // Evenly spaced, not the first n: the files are often sorted by target or topic.
-        let len = examples.len();
-        examples = (0..n).map(|i| examples[i * len / n].clone()).collect();
+        examples = evenly_spaced(&examples, n, offset);
     }
     Ok(examples)
+}
+
+/// `n` of `examples`, evenly spaced, not the first n (the files are often sorted by target or
+/// topic): the one at `offset` of each of `n` equal strides.
+fn evenly_spaced<T: Clone>(examples: &[T], n: usize, offset: f64) -> Vec<T> {
+    let len = examples.len();
+    let shift = (offset * len as f64) as usize;
+    (0..n)
+        .map(|i| examples[((i * len + shift) / n).min(len - 1)].clone())
+        .collect()
 }
 
 fn encode_all(spec: &TaskSpec, enc: &PairTokenizer, examples: &[Example]) -> Result<Vec<Item>> {
@@ -412,7 +437,7 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
     let mut train_sets = Vec::new();
     for set in &sets {
         let dedup = (spec.task == Task::Claims).then_some(&mut seen);
-        let mut examples = load_split(set, Split::Train, args.limit, dedup)?;
+        let mut examples = load_split(set, Split::Train, args.limit, args.limit_offset, dedup)?;
         if spec.task == Task::Stance {
             super::mix::with_speakers(set.kind, &mut examples);
         }
@@ -428,8 +453,12 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
     let mut train_items: Vec<Item> = Vec::new();
     for (set, (_, examples)) in sets.into_iter().zip(&train_sets) {
         let p = PreparedSet {
-            dev: encode_all(spec, &enc, &load_split(&set, Split::Dev, args.limit, None)?)?,
-            test: encode_all(spec, &enc, &load_split(&set, Split::Test, None, None)?)?,
+            dev: encode_all(
+                spec,
+                &enc,
+                &load_split(&set, Split::Dev, args.limit, 0.0, None)?,
+            )?,
+            test: encode_all(spec, &enc, &load_split(&set, Split::Test, None, 0.0, None)?)?,
             set,
         };
         eprintln!(
@@ -557,6 +586,7 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
             "log": "training-log.jsonl",
             "init": args.init.as_ref().map(|d| d.display().to_string()),
             "limit_per_set": args.limit,
+            "limit_offset": args.limit_offset,
         }),
         license: spec.license.clone(),
     };
@@ -567,4 +597,22 @@ fn train(spec: &TaskSpec, sets: Vec<DataSet>, args: &ClassifierTrainArgs) -> Res
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_offset_takes_the_examples_the_first_stage_skipped() {
+        let all: Vec<usize> = (0..10).collect();
+        let first = evenly_spaced(&all, 5, 0.0);
+        let second = evenly_spaced(&all, 5, 0.5);
+        assert_eq!(first, [0, 2, 4, 6, 8]);
+        assert_eq!(second, [1, 3, 5, 7, 9]);
+        // Uneven strides stay in range and in order.
+        let third = evenly_spaced(&(0..7).collect::<Vec<_>>(), 3, 0.9);
+        assert!(third.windows(2).all(|w| w[0] < w[1]) && *third.last().unwrap() < 7);
+        assert!(stride_offset("1").is_err() && stride_offset("0.5").is_ok());
+    }
 }
