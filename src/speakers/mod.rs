@@ -166,8 +166,9 @@ struct Registry<'a> {
     work_sources: Vec<(usize, usize)>,
     /// The contents of direct quotes, sorted: an "I" inside one is the quoted speaker's.
     quoted: Vec<NormRange>,
-    /// The entity of the piece's author, once an "I" outside quotes has referred to them.
-    author: Option<usize>,
+    /// The piece's author, once an "I" outside quotes has asked: `Some(None)` when the piece
+    /// names none, so that its byline is looked for once.
+    author: Option<Option<usize>>,
 }
 
 impl<'a> Registry<'a> {
@@ -403,7 +404,7 @@ impl<'a> Registry<'a> {
                     )),
                     "it" => Some(self.antecedent_collective(pos, &[SpeakerKind::Organization])),
                     // "I grew up in ..." in an opinion piece signed by its author.
-                    "i" | "me" if !self.inside_quote(pos) => Some(self.author()),
+                    "i" | "me" if !inside(&self.quoted, pos) => Some(self.author()),
                     "i" | "we" | "you" | "us" | "me" => Some(None),
                     // "Smith, who said ...": the name right before the relative pronoun.
                     "who" => Some(self.relative_antecedent(pos)),
@@ -534,40 +535,31 @@ impl<'a> Registry<'a> {
         Some((id, sure))
     }
 
-    /// Whether `pos` lies inside a direct quote.
-    fn inside_quote(&self, pos: usize) -> bool {
-        let i = self.quoted.partition_point(|q| q.end <= pos);
-        self.quoted.get(i).is_some_and(|q| q.start <= pos)
-    }
-
     /// The entity of the piece's author ([`byline`]), registered the first time it is needed.
     fn author(&mut self) -> Option<usize> {
-        if self.author.is_none() {
-            let reading = read(&byline(self.analysis)?);
-            if reading.kind != Some(SpeakerKind::Person) || reading.name.is_none() {
-                return None;
-            }
-            let id = match reading.name.as_deref().and_then(|n| self.find_person(n)) {
+        if let Some(known) = self.author {
+            return known;
+        }
+        let reading = byline(self.analysis)
+            .map(|words| read(&words))
+            .filter(|r| r.kind == Some(SpeakerKind::Person) && r.name.is_some());
+        let id = reading.map(|reading| {
+            match reading.name.as_deref().and_then(|n| self.find_person(n)) {
                 Some(id) => id,
                 None => {
                     self.entities.push(Entity::from_reading(&reading));
                     self.entities.len() - 1
                 }
-            };
-            self.author = Some(id);
-        }
-        self.author
+            }
+        });
+        self.author = Some(id);
+        id
     }
 
     /// The author of a work referred back to ("the poll", "The ad"): the latest source
     /// before `pos` that spoke through a work of that name.
     fn author_of(&self, pos: usize, words: &[&str]) -> Option<usize> {
-        let [article, noun] = words else {
-            return None;
-        };
-        if !article.eq_ignore_ascii_case("the") || !noun.starts_with(char::is_lowercase) {
-            return None;
-        }
+        let noun = definite_noun(words).filter(|n| n.starts_with(char::is_lowercase))?;
         before(&self.work_sources, pos)
             .find(|(_, id)| self.entities[*id].works.iter().any(|w| w == noun))
             .map(|x| x.1)
@@ -576,15 +568,10 @@ impl<'a> Registry<'a> {
     /// The named organisation a definite description ("the ministry", "the agency") refers
     /// to: the most recent one before `pos` whose name holds the description's noun.
     fn antecedent_org(&self, pos: usize, words: &[&str]) -> Option<usize> {
-        let [article, noun] = words else {
-            return None;
-        };
         // "the ministry", and "the Post" after "The New York Post". Not "the House" or "the
         // Senate": "the White House" and "the Senate Judiciary Committee" are other bodies.
-        let short_form = noun.starts_with(char::is_lowercase) || SHORT_FORMS.contains(noun);
-        if !article.eq_ignore_ascii_case("the") || !short_form {
-            return None;
-        }
+        let short_form = |n: &&str| n.starts_with(char::is_lowercase) || SHORT_FORMS.contains(n);
+        let noun = definite_noun(words).filter(short_form)?;
         let noun = noun.to_lowercase();
         let noun = noun.as_str();
         let is_org = |id: &usize| self.entities[*id].kind == SpeakerKind::Organization;
@@ -802,17 +789,27 @@ fn nearest(a: Option<&(usize, usize)>, b: Option<&(usize, usize)>) -> Option<usi
     }
 }
 
+/// The noun of a two-word definite description ("the poll", "The ministry").
+fn definite_noun<'w>(words: &[&'w str]) -> Option<&'w str> {
+    match words {
+        [article, noun] if article.eq_ignore_ascii_case("the") => Some(noun),
+        _ => None,
+    }
+}
+
+/// Whether `pos` lies in one of `quoted`, which is sorted and whose ranges do not overlap (the
+/// one that may hold `pos` is the first that ends after it).
+fn inside(quoted: &[NormRange], pos: usize) -> bool {
+    let i = quoted.partition_point(|q| q.end <= pos);
+    quoted.get(i).is_some_and(|q| q.start <= pos)
+}
+
 /// Runs of capitalised name words outside quotations ("Deputy Secretary of State Wendy
 /// Sherman"), with a directly preceding "the" kept so organisations read as such.
 fn name_runs(analysis: &Analysis, quoted: &[NormRange]) -> Vec<NormRange> {
     let text = analysis.text();
     let toks = &analysis.tokens;
-    // `quoted` is sorted and its ranges do not overlap: the one that may hold `pos` is the
-    // first that ends after it.
-    let inside = |pos: usize| {
-        let i = quoted.partition_point(|q| q.end <= pos);
-        quoted.get(i).is_some_and(|q| q.start <= pos)
-    };
+    let inside = |pos: usize| inside(quoted, pos);
     let word = |i: usize| &text[toks[i].range.clone()];
     // Headlines (in Title Case, or page furniture) name no one: "Chris Christie Calls Hillary
     // Clinton ..." is no person.
@@ -953,7 +950,7 @@ pub fn resolve(analysis: &Analysis, attributions: &[Attribution]) -> Vec<Speaker
                 let via_work = reg.work_sources.last().is_some_and(|w| w.0 == m.start);
                 let person = reg.entities[id].kind == SpeakerKind::Person;
                 // The author is "I", never the "she" of their own piece.
-                let author = reg.author == Some(id);
+                let author = reg.author == Some(Some(id));
                 if !(via_work && person || author) {
                     reg.sources.push((m.start, id));
                     reg.entities[id].spoke = true;

@@ -549,15 +549,7 @@ fn authored(words: &[&str], article: bool) -> Option<Reading> {
     // "Recent polls", "Instant polls": one capitalised word opening the mention may be a
     // sentence's first word, not a name.
     let opening = lead == 0 && run.len() == 1 && !article && !owned && !is_acronym(run[0]);
-    let capitalised = !run.is_empty()
-        && !opening
-        && run
-            .iter()
-            .all(|w| w.starts_with(char::is_uppercase) || is_connector(w))
-        && run
-            .last()
-            .is_some_and(|w| w.starts_with(char::is_uppercase));
-    if capitalised {
+    if !opening && is_name_phrase(run) {
         let mut r = read(run);
         let personal = owned
             || r.honorific.is_some()
@@ -662,13 +654,18 @@ fn unlabelled(words: &[&str]) -> Option<String> {
         .position(|w| w.starts_with(char::is_uppercase))?;
     let labels = (1..=2).contains(&k) && words[..k].iter().all(|w| is_label(w));
     let name = &words[k..];
-    let named = name
+    (labels && is_name_phrase(name)).then(|| name.join_words())
+}
+
+/// True for capitalised words joined only by connectors, ending in a capitalised one
+/// ("Commission on Coastal Planning", "Harold Vance"); false when empty.
+fn is_name_phrase(words: &[&str]) -> bool {
+    words
         .iter()
         .all(|w| w.starts_with(char::is_uppercase) || is_connector(w))
-        && name
+        && words
             .last()
-            .is_some_and(|w| w.starts_with(char::is_uppercase));
-    (labels && named).then(|| name.join_words())
+            .is_some_and(|w| w.starts_with(char::is_uppercase))
 }
 
 /// True for a lower-case word that can label an organisation ("nonpartisan",
